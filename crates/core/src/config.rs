@@ -1,0 +1,512 @@
+//! Instance configuration: one typed, strict structure read from a TOML file and
+//! `STARLING_<SECTION>__<KEY>` environment variables.
+//!
+//! Every key has a default, so an empty (or missing) file gives a working local instance.
+//! Unknown keys are errors, naming the key and where it came from. `config.example.toml`
+//! at the repository root documents every key; a test fails when it and these structs
+//! disagree.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// The whole configuration of one Starling instance.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub instance: InstanceConfig,
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub storage: StorageConfig,
+    pub limits: LimitsConfig,
+    pub log: LogConfig,
+}
+
+/// Who may create an account through the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RegistrationMode {
+    /// Anyone may sign up; the account is usable at once.
+    Open,
+    /// Anyone may sign up; an admin approves the account before it can be used.
+    Approval,
+    /// No sign-ups; admins create accounts with `starling account create`.
+    Closed,
+}
+
+/// `[instance]`: identity and public description of the instance.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InstanceConfig {
+    /// Public host name, optionally with a port (`social.example`, `localhost:8080`).
+    /// It is part of every account's address and every ActivityPub id: do not change it
+    /// once the instance has federated.
+    pub domain: String,
+    /// `https` or `http`. Unset: `http` for localhost and loopback addresses, `https`
+    /// otherwise.
+    pub scheme: Option<String>,
+    pub title: String,
+    pub description: String,
+    pub contact_email: String,
+    /// Username of the local account shown as the contact (optional).
+    pub contact_account: Option<String>,
+    /// Server rules, shown on the landing page and in the instance API.
+    pub rules: Vec<String>,
+    /// Languages of the instance (ISO 639-1).
+    pub languages: Vec<String>,
+    pub registrations: RegistrationMode,
+}
+
+impl Default for InstanceConfig {
+    fn default() -> Self {
+        Self {
+            domain: "localhost:8080".into(),
+            scheme: None,
+            title: "Starling".into(),
+            description: "A small corner of the fediverse.".into(),
+            contact_email: String::new(),
+            contact_account: None,
+            rules: Vec::new(),
+            languages: vec!["en".into()],
+            registrations: RegistrationMode::Open,
+        }
+    }
+}
+
+/// `[server]`: the HTTP listener.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address and port to listen on.
+    pub listen: SocketAddr,
+    /// Reverse proxies whose `X-Forwarded-For` header is believed (addresses or CIDR
+    /// ranges). Rate limits key on the client address this yields.
+    pub trusted_proxies: Vec<String>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            trusted_proxies: vec!["127.0.0.1".into(), "::1".into()],
+        }
+    }
+}
+
+/// `[database]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `sqlite://path/to/file.db` or `postgres://user@host/db`. Unset: SQLite at
+    /// `<storage.data_dir>/starling.db`.
+    pub url: Option<String>,
+    /// Connections in the pool (PostgreSQL), or readers beside the single writer (SQLite).
+    pub max_connections: u32,
+    /// SQLite `synchronous` pragma: `normal` (durable across process crashes, the
+    /// default) or `full` (also across power loss, slower writes).
+    pub sqlite_synchronous: String,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: None,
+            max_connections: 8,
+            sqlite_synchronous: "normal".into(),
+        }
+    }
+}
+
+/// `[storage]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    /// Folder for the SQLite database and uploaded media. Relative paths are resolved
+    /// against the folder of the configuration file (or the working directory when
+    /// there is no file).
+    pub data_dir: PathBuf,
+    /// Folder for uploaded media. Unset: `<data_dir>/media`.
+    pub media_dir: Option<PathBuf>,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+            media_dir: None,
+        }
+    }
+}
+
+/// `[limits]`: sizes and rates accepted from clients.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Characters in a post (content warning included; links count as 23).
+    pub max_post_chars: usize,
+    /// Media attachments per post.
+    pub max_media_attachments: usize,
+    /// Bytes of one uploaded image.
+    pub max_image_bytes: usize,
+    /// Pixels (width x height) of one uploaded image.
+    pub max_image_pixels: u64,
+    /// Bytes of an uploaded avatar or header.
+    pub max_avatar_bytes: usize,
+    /// Bytes of any other request body.
+    pub max_body_bytes: usize,
+    /// Characters of a display name.
+    pub max_display_name_chars: usize,
+    /// Characters of a profile bio.
+    pub max_bio_chars: usize,
+    /// Profile metadata fields.
+    pub max_profile_fields: usize,
+    /// API requests per client (token, or address when anonymous) per 5 minutes. 0 = off.
+    pub api_requests_per_5min: u32,
+    /// Account registrations per address per 30 minutes. 0 = off.
+    pub registrations_per_30min: u32,
+    /// Sign-in attempts (password grant and login form) per address per 5 minutes.
+    pub sign_ins_per_5min: u32,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            max_post_chars: 500,
+            max_media_attachments: 4,
+            max_image_bytes: 16 * 1024 * 1024,
+            max_image_pixels: 8_294_400 * 4,
+            max_avatar_bytes: 2 * 1024 * 1024,
+            max_body_bytes: 1024 * 1024,
+            max_display_name_chars: 30,
+            max_bio_chars: 500,
+            max_profile_fields: 4,
+            api_requests_per_5min: 300,
+            registrations_per_30min: 5,
+            sign_ins_per_5min: 25,
+        }
+    }
+}
+
+/// `[log]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// A `tracing` filter: `info`, `debug`, `starling_api=debug,info`, ….
+    pub level: String,
+    /// `text` or `json`.
+    pub format: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+            format: "text".into(),
+        }
+    }
+}
+
+/// A problem found in the configuration, naming the key and where it was set.
+#[derive(Debug, thiserror::Error)]
+#[error("{source_name}: `{key}`: {message}")]
+pub struct ConfigError {
+    /// The file or environment variable the bad value came from.
+    pub source_name: String,
+    /// The dotted key, `instance.domain`.
+    pub key: String,
+    pub message: String,
+}
+
+impl Config {
+    /// Reads `path` (when given and present) and the `STARLING_*` environment.
+    ///
+    /// A `path` that is given but missing is an error; with no path, `./config.toml`
+    /// is read when it exists.
+    pub fn load(path: Option<&Path>) -> Result<Self, Vec<ConfigError>> {
+        let file = match path {
+            Some(p) if !p.exists() => {
+                return Err(vec![ConfigError {
+                    source_name: p.display().to_string(),
+                    key: "-".into(),
+                    message: "file not found".into(),
+                }]);
+            }
+            Some(p) => Some(p.to_path_buf()),
+            None => Some(PathBuf::from("config.toml")).filter(|p| p.exists()),
+        };
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = &file {
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment = figment.merge(env_provider());
+        let mut config: Config = figment.extract().map_err(|e| {
+            e.into_iter()
+                .map(|e| {
+                    let source_name = e
+                        .metadata
+                        .as_ref()
+                        .map(|m| match &m.source {
+                            Some(source) => format!("{} ({source})", m.name),
+                            None => m.name.to_string(),
+                        })
+                        .unwrap_or_else(|| "configuration".into());
+                    let key = if e.path.is_empty() {
+                        "-".to_string()
+                    } else {
+                        e.path.join(".")
+                    };
+                    ConfigError {
+                        source_name,
+                        key,
+                        message: e.kind.to_string(),
+                    }
+                })
+                .collect::<Vec<_>>()
+        })?;
+        let base = file
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        config.resolve_paths(&base);
+        let errors = config.validate(file.as_deref());
+        if errors.is_empty() {
+            Ok(config)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Makes relative storage paths relative to `base` (the config file's folder).
+    pub fn resolve_paths(&mut self, base: &Path) {
+        if self.storage.data_dir.is_relative() && !base.as_os_str().is_empty() {
+            self.storage.data_dir = base.join(&self.storage.data_dir);
+        }
+        if let Some(media) = &self.storage.media_dir {
+            if media.is_relative() && !base.as_os_str().is_empty() {
+                self.storage.media_dir = Some(base.join(media));
+            }
+        }
+    }
+
+    /// Checks values that parse but make no sense. `file` names the source in errors.
+    pub fn validate(&self, file: Option<&Path>) -> Vec<ConfigError> {
+        let source_name = file
+            .map(|f| f.display().to_string())
+            .unwrap_or_else(|| "configuration".into());
+        let mut errors = Vec::new();
+        let mut err = |key: &str, message: String| {
+            errors.push(ConfigError {
+                source_name: source_name.clone(),
+                key: key.into(),
+                message,
+            })
+        };
+        if let Err(message) = validate_domain(&self.instance.domain) {
+            err("instance.domain", message);
+        }
+        if let Some(scheme) = &self.instance.scheme {
+            if scheme != "http" && scheme != "https" {
+                err(
+                    "instance.scheme",
+                    format!("must be \"http\" or \"https\", not {scheme:?}"),
+                );
+            }
+        }
+        if let Some(url) = &self.database.url {
+            match url::Url::parse(url) {
+                Ok(u) if matches!(u.scheme(), "sqlite" | "postgres" | "postgresql") => {}
+                Ok(u) => err(
+                    "database.url",
+                    format!(
+                        "unsupported database {:?}: use sqlite://… or postgres://…",
+                        u.scheme()
+                    ),
+                ),
+                Err(e) => err("database.url", format!("not a valid URL: {e}")),
+            }
+        }
+        if self.database.max_connections == 0 {
+            err("database.max_connections", "must be at least 1".into());
+        }
+        if !matches!(self.database.sqlite_synchronous.as_str(), "normal" | "full") {
+            err(
+                "database.sqlite_synchronous",
+                format!(
+                    "must be \"normal\" or \"full\", not {:?}",
+                    self.database.sqlite_synchronous
+                ),
+            );
+        }
+        for proxy in &self.server.trusted_proxies {
+            if parse_net(proxy).is_none() {
+                err(
+                    "server.trusted_proxies",
+                    format!("{proxy:?} is not an IP address or CIDR range"),
+                );
+            }
+        }
+        if self.limits.max_post_chars == 0 {
+            err("limits.max_post_chars", "must be at least 1".into());
+        }
+        if self.limits.max_body_bytes < 1024 {
+            err("limits.max_body_bytes", "must be at least 1024".into());
+        }
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            err(
+                "log.format",
+                format!("must be \"text\" or \"json\", not {:?}", self.log.format),
+            );
+        }
+        errors
+    }
+
+    /// `http` or `https`, as URLs of this instance are written.
+    pub fn scheme(&self) -> &str {
+        match &self.instance.scheme {
+            Some(s) => s,
+            None if is_loopback_host(&self.instance.domain) => "http",
+            None => "https",
+        }
+    }
+
+    /// `https://domain` without a trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("{}://{}", self.scheme(), self.instance.domain)
+    }
+
+    /// Where the SQLite database lives when no URL is configured.
+    pub fn database_url(&self) -> String {
+        match &self.database.url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}",
+                self.storage.data_dir.join("starling.db").display()
+            ),
+        }
+    }
+
+    pub fn media_dir(&self) -> PathBuf {
+        self.storage
+            .media_dir
+            .clone()
+            .unwrap_or_else(|| self.storage.data_dir.join("media"))
+    }
+}
+
+/// `STARLING_<SECTION>__<KEY>` variables. Variables without `__` (such as those the test
+/// suite uses) are not configuration and are left alone.
+fn env_provider() -> Env {
+    Env::prefixed("STARLING_")
+        .filter(|key| key.as_str().contains("__"))
+        .split("__")
+}
+
+fn validate_domain(domain: &str) -> Result<(), String> {
+    if domain.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if domain.contains("://") || domain.contains('/') {
+        return Err(format!(
+            "{domain:?} must be a host name (optionally with :port), without scheme or path"
+        ));
+    }
+    let parsed = url::Url::parse(&format!("http://{domain}/"))
+        .map_err(|e| format!("{domain:?} is not a valid host name: {e}"))?;
+    if parsed.host_str().is_none() {
+        return Err(format!("{domain:?} is not a valid host name"));
+    }
+    if domain.to_ascii_lowercase() != domain {
+        return Err(format!("{domain:?} must be lower case"));
+    }
+    Ok(())
+}
+
+fn is_loopback_host(domain: &str) -> bool {
+    let Ok(url) = url::Url::parse(&format!("http://{domain}/")) else {
+        return false;
+    };
+    match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost" || d.ends_with(".localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Parses `10.0.0.1` or `10.0.0.0/8` into a network.
+pub fn parse_net(s: &str) -> Option<ipnet::IpNet> {
+    s.parse::<ipnet::IpNet>()
+        .ok()
+        .or_else(|| s.parse::<std::net::IpAddr>().ok().map(ipnet::IpNet::from))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_validate() {
+        assert!(Config::default().validate(None).is_empty());
+    }
+
+    #[test]
+    fn scheme_defaults_to_http_on_loopback_only() {
+        let mut c = Config::default();
+        c.instance.domain = "localhost:8080".into();
+        assert_eq!(c.base_url(), "http://localhost:8080");
+        c.instance.domain = "127.0.0.1:3000".into();
+        assert_eq!(c.scheme(), "http");
+        c.instance.domain = "social.example".into();
+        assert_eq!(c.base_url(), "https://social.example");
+        c.instance.scheme = Some("http".into());
+        assert_eq!(c.scheme(), "http");
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let mut c = Config::default();
+        c.instance.domain = "https://x.example/".into();
+        c.database.url = Some("mysql://x".into());
+        c.log.format = "yaml".into();
+        let keys: Vec<_> = c.validate(None).into_iter().map(|e| e.key).collect();
+        assert_eq!(keys, ["instance.domain", "database.url", "log.format"]);
+    }
+
+    #[test]
+    fn unknown_key_in_file_is_an_error_naming_file_and_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[instance]\ndomian = \"x.example\"\n").unwrap();
+        let errors = Config::load(Some(&path)).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].source_name.contains("c.toml"), "{errors:?}");
+        assert!(errors[0].message.contains("domian"), "{errors:?}");
+        assert_eq!(errors[0].key, "instance");
+    }
+
+    #[test]
+    fn relative_data_dir_is_resolved_against_the_config_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[storage]\ndata_dir = \"state\"\n").unwrap();
+        let config = Config::load(Some(&path)).unwrap();
+        assert_eq!(config.storage.data_dir, dir.path().join("state"));
+        assert_eq!(
+            config.database_url(),
+            format!(
+                "sqlite://{}",
+                dir.path().join("state/starling.db").display()
+            )
+        );
+    }
+
+    #[test]
+    fn missing_file_is_an_error() {
+        let errors = Config::load(Some(Path::new("/nonexistent/starling.toml"))).unwrap_err();
+        assert!(errors[0].message.contains("not found"));
+    }
+}

@@ -1,0 +1,142 @@
+//! The database handle: sea-orm over SQLite or PostgreSQL.
+//!
+//! SQLite allows one writer at a time. Rather than let concurrent transactions race for
+//! the write lock and fail with `SQLITE_BUSY`, the store keeps two pools there: `write`
+//! with a single connection (writers queue for it without error) and `read` with several
+//! read-only connections, which WAL mode lets run beside the writer. On PostgreSQL both
+//! names are the same pool.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait,
+};
+use sea_orm_migration::MigratorTrait;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::config::DatabaseConfig;
+use crate::error::CoreError;
+
+/// Connections to one instance's database.
+#[derive(Clone, Debug)]
+pub struct Store {
+    /// For reads outside a write transaction.
+    pub read: DatabaseConnection,
+    /// For writes; on SQLite a single connection.
+    pub write: DatabaseConnection,
+}
+
+impl Store {
+    /// Opens the database at `url` (`sqlite://…` or `postgres://…`); SQLite files and
+    /// their folder are created when missing.
+    pub async fn connect(url: &str, config: &DatabaseConfig) -> Result<Self, CoreError> {
+        if url.starts_with("sqlite:") {
+            Self::connect_sqlite(url, config).await
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = PgPoolOptions::new()
+                .max_connections(config.max_connections.max(2))
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await
+                .map_err(|e| {
+                    CoreError::Unavailable(format!("cannot connect to PostgreSQL: {e}"))
+                })?;
+            let conn = DatabaseConnection::from(pool);
+            Ok(Self {
+                read: conn.clone(),
+                write: conn,
+            })
+        } else {
+            Err(CoreError::Invalid(format!(
+                "unsupported database URL {url:?}: use sqlite://… or postgres://…"
+            )))
+        }
+    }
+
+    async fn connect_sqlite(url: &str, config: &DatabaseConfig) -> Result<Self, CoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| CoreError::Invalid(format!("bad SQLite URL {url:?}: {e}")))?;
+        if let Some(parent) = options.get_filename().parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    CoreError::Unavailable(format!(
+                        "cannot create database folder {}: {e}",
+                        parent.display()
+                    ))
+                })?;
+            }
+        }
+        let synchronous = if config.sqlite_synchronous == "full" {
+            SqliteSynchronous::Full
+        } else {
+            SqliteSynchronous::Normal
+        };
+        let options = options
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(synchronous)
+            .busy_timeout(Duration::from_secs(30))
+            .foreign_keys(false)
+            .pragma("cache_size", "-16000")
+            .pragma("temp_store", "memory");
+        let unavailable = |e: sqlx::Error| {
+            CoreError::Unavailable(format!("cannot open SQLite database {url}: {e}"))
+        };
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(60))
+            .connect_with(options.clone().create_if_missing(true))
+            .await
+            .map_err(unavailable)?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(config.max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(unavailable)?;
+        Ok(Self {
+            read: DatabaseConnection::from(read),
+            write: DatabaseConnection::from(write),
+        })
+    }
+
+    /// Applies every pending migration.
+    pub async fn migrate(&self) -> Result<(), CoreError> {
+        starling_migrations::Migrator::up(&self.write, None).await?;
+        Ok(())
+    }
+
+    /// Names of migrations not yet applied.
+    pub async fn pending_migrations(&self) -> Result<Vec<String>, CoreError> {
+        Ok(
+            starling_migrations::Migrator::get_pending_migrations(&self.write)
+                .await?
+                .iter()
+                .map(|m| m.name().to_string())
+                .collect(),
+        )
+    }
+
+    /// Starts a write transaction.
+    pub async fn begin(&self) -> Result<DatabaseTransaction, CoreError> {
+        Ok(self.write.begin().await?)
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.write.get_database_backend()
+    }
+
+    /// Closes every connection (after a final WAL checkpoint on SQLite).
+    pub async fn close(self) {
+        if self.backend() == DbBackend::Sqlite {
+            let _ = self
+                .write
+                .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+                .await;
+        }
+        let _ = self.read.close().await;
+        let _ = self.write.close().await;
+    }
+}

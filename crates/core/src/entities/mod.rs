@@ -1,0 +1,20 @@
+//! sea-orm entities, one module per table. Rows are storage: they never serialise
+//! themselves to wire JSON (the api and federation crates own the wire formats).
+
+pub mod account;
+pub mod follow;
+pub mod follow_request;
+pub mod home_feed;
+pub mod idempotency_key;
+pub mod media_attachment;
+pub mod notification;
+pub mod oauth_access_token;
+pub mod oauth_application;
+pub mod oauth_authorization_code;
+pub mod status;
+pub mod status_mention;
+pub mod status_pin;
+pub mod status_tag;
+pub mod tag;
+pub mod user;
+pub mod web_session;

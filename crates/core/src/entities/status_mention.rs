@@ -1,0 +1,17 @@
+//! `status_mentions`: accounts mentioned by a status.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "status_mentions")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub status_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub account_id: i64,
+    pub silent: bool,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

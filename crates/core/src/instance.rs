@@ -1,0 +1,46 @@
+//! [`Instance`]: the one explicit state of a running instance (configuration, database,
+//! media storage, URL builder), passed to every core operation. No globals: several
+//! instances run side by side in one test process.
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::db::Store;
+use crate::error::CoreResult;
+use crate::media::MediaStore;
+use crate::urls::Urls;
+
+/// Everything a core operation needs to know about its instance.
+#[derive(Debug)]
+pub struct Instance {
+    pub config: Config,
+    pub store: Store,
+    pub urls: Urls,
+    pub media: MediaStore,
+}
+
+impl Instance {
+    /// Connects to the configured database and applies pending migrations.
+    pub async fn open(config: Config) -> CoreResult<Arc<Self>> {
+        let store = Store::connect(&config.database_url(), &config.database).await?;
+        store.migrate().await?;
+        Ok(Self::with_store(config, store))
+    }
+
+    /// An instance over an already-migrated store.
+    pub fn with_store(config: Config, store: Store) -> Arc<Self> {
+        let urls = Urls::new(config.base_url());
+        let media = MediaStore::new(config.media_dir());
+        Arc::new(Self {
+            config,
+            store,
+            urls,
+            media,
+        })
+    }
+
+    /// The host part of account addresses (`alice@<domain>`).
+    pub fn domain(&self) -> &str {
+        &self.config.instance.domain
+    }
+}

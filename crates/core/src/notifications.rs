@@ -1,0 +1,121 @@
+//! Notifications: rows written in the same transaction as the event that causes them
+//! (a mention, a follow, a follow request), read back through the Mastodon API.
+
+use chrono::Utc;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use crate::entities::notification;
+use crate::error::{CoreError, CoreResult};
+use crate::id::next_id;
+use crate::instance::Instance;
+use crate::paging::Page;
+
+/// Mastodon's notification types this server produces or understands.
+pub const TYPES: &[&str] = &[
+    "mention",
+    "status",
+    "reblog",
+    "follow",
+    "follow_request",
+    "favourite",
+    "poll",
+    "update",
+    "admin.sign_up",
+    "admin.report",
+    "severed_relationships",
+    "moderation_warning",
+];
+
+/// Writes one notification of `kind` from `from` to each of `recipients`.
+pub async fn notify_many(
+    conn: &impl ConnectionTrait,
+    recipients: &[i64],
+    from: i64,
+    kind: &str,
+    status_id: Option<i64>,
+) -> CoreResult<()> {
+    if recipients.is_empty() {
+        return Ok(());
+    }
+    let now = Utc::now();
+    notification::Entity::insert_many(recipients.iter().map(|&account_id| {
+        notification::ActiveModel {
+            id: sea_orm::Set(next_id()),
+            account_id: sea_orm::Set(account_id),
+            from_account_id: sea_orm::Set(from),
+            kind: sea_orm::Set(kind.to_string()),
+            status_id: sea_orm::Set(status_id),
+            created_at: sea_orm::Set(now),
+        }
+    }))
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}
+
+/// Which notifications to list.
+#[derive(Debug, Clone, Default)]
+pub struct NotificationFilter {
+    /// Only these types (empty: all).
+    pub types: Vec<String>,
+    pub exclude_types: Vec<String>,
+    /// Only from this account.
+    pub account_id: Option<i64>,
+}
+
+/// A page of `account_id`'s notifications, newest first.
+pub async fn list(
+    inst: &Instance,
+    account_id: i64,
+    filter: &NotificationFilter,
+    page: &Page,
+) -> CoreResult<Vec<notification::Model>> {
+    let mut select =
+        notification::Entity::find().filter(notification::Column::AccountId.eq(account_id));
+    if !filter.types.is_empty() {
+        select = select.filter(notification::Column::Kind.is_in(filter.types.iter().cloned()));
+    }
+    if !filter.exclude_types.is_empty() {
+        select = select
+            .filter(notification::Column::Kind.is_not_in(filter.exclude_types.iter().cloned()));
+    }
+    if let Some(from) = filter.account_id {
+        select = select.filter(notification::Column::FromAccountId.eq(from));
+    }
+    let rows = page
+        .apply(select, notification::Column::Id)
+        .all(&inst.store.read)
+        .await?;
+    Ok(page.finish(rows))
+}
+
+/// One of `account_id`'s notifications.
+pub async fn get(inst: &Instance, account_id: i64, id: i64) -> CoreResult<notification::Model> {
+    notification::Entity::find_by_id(id)
+        .filter(notification::Column::AccountId.eq(account_id))
+        .one(&inst.store.read)
+        .await?
+        .ok_or(CoreError::NotFound)
+}
+
+/// Deletes one notification.
+pub async fn dismiss(inst: &Instance, account_id: i64, id: i64) -> CoreResult<()> {
+    let res = notification::Entity::delete_many()
+        .filter(notification::Column::Id.eq(id))
+        .filter(notification::Column::AccountId.eq(account_id))
+        .exec(&inst.store.write)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(CoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// Deletes all of an account's notifications.
+pub async fn clear(inst: &Instance, account_id: i64) -> CoreResult<()> {
+    notification::Entity::delete_many()
+        .filter(notification::Column::AccountId.eq(account_id))
+        .exec(&inst.store.write)
+        .await?;
+    Ok(())
+}

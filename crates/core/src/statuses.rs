@@ -1,0 +1,918 @@
+//! Statuses: posting (validation, formatting, mentions, hashtags, media, idempotency,
+//! home-feed fan-out and notifications, all in one transaction), who may see a status,
+//! threads, pins and deletion.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Duration, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, OnConflict, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect, Set,
+};
+
+use crate::accounts::{self, LocalAccount};
+use crate::entities::{
+    account, follow, home_feed, idempotency_key, media_attachment, notification, status,
+    status_mention, status_pin, status_tag, tag,
+};
+use crate::error::{CoreError, CoreResult, ValidationErrors};
+use crate::id::next_id;
+use crate::instance::Instance;
+pub use crate::languages::is_valid_language;
+use crate::text;
+
+/// How long an `Idempotency-Key` is remembered (Mastodon: one hour).
+pub const IDEMPOTENCY_WINDOW_MINUTES: i64 = 60;
+/// Statuses an account may pin.
+pub const MAX_PINS: u64 = 5;
+/// Ancestors and descendants returned by a thread.
+pub const MAX_ANCESTORS: usize = 40;
+pub const MAX_DESCENDANTS: usize = 4096;
+pub const MAX_DESCENDANTS_ANONYMOUS: usize = 60;
+pub const MAX_DESCENDANT_DEPTH: usize = 20;
+
+/// Who can see a status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Visibility {
+    /// Everyone, in public timelines.
+    Public,
+    /// Everyone, but not in public timelines.
+    Unlisted,
+    /// Followers and mentioned accounts.
+    Private,
+    /// Mentioned accounts only.
+    Direct,
+}
+
+impl Visibility {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "public" => Some(Self::Public),
+            "unlisted" => Some(Self::Unlisted),
+            "private" => Some(Self::Private),
+            "direct" => Some(Self::Direct),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Unlisted => "unlisted",
+            Self::Private => "private",
+            Self::Direct => "direct",
+        }
+    }
+
+    /// Of a stored status (unknown values read as the most restrictive).
+    pub fn of(status: &status::Model) -> Self {
+        Self::parse(&status.visibility).unwrap_or(Self::Direct)
+    }
+
+    /// Public and unlisted statuses count as "distributable" (boostable, counted).
+    pub fn is_distributable(self) -> bool {
+        matches!(self, Self::Public | Self::Unlisted)
+    }
+}
+
+/// A status as a local user submits it.
+#[derive(Debug, Clone, Default)]
+pub struct NewStatus {
+    pub text: String,
+    pub spoiler_text: String,
+    pub sensitive: Option<bool>,
+    /// `None`: the author's default.
+    pub visibility: Option<Visibility>,
+    pub language: Option<String>,
+    pub in_reply_to_id: Option<i64>,
+    pub media_ids: Vec<i64>,
+    pub application_id: Option<i64>,
+    pub idempotency_key: Option<String>,
+}
+
+/// Mastodon's answer when the status replied to cannot be seen.
+pub const REPLY_NOT_FOUND: &str = "The post you are trying to reply to does not appear to exist.";
+
+/// Posts a status for a local account.
+pub async fn create(
+    inst: &Instance,
+    author: &LocalAccount,
+    new: NewStatus,
+) -> CoreResult<status::Model> {
+    let account = &author.account;
+    if let Some(key) = &new.idempotency_key {
+        if let Some(existing) = find_idempotent(inst, account.id, key).await? {
+            return Ok(existing);
+        }
+    }
+
+    let text = new.text.trim().to_string();
+    let spoiler_text = new.spoiler_text.trim().to_string();
+    let limits = &inst.config.limits;
+    let mut errors = ValidationErrors::default();
+    if text.is_empty() && new.media_ids.is_empty() {
+        errors.add("text", "ERR_BLANK", "can't be blank");
+    }
+    let length = text::countable_length(&text) + text::char_count(&spoiler_text);
+    if length > limits.max_post_chars {
+        errors.add(
+            "text",
+            "ERR_TOO_LONG",
+            format!("character limit of {} exceeded", limits.max_post_chars),
+        );
+    }
+    if new.media_ids.len() > limits.max_media_attachments {
+        errors.add(
+            "media_attachments",
+            "ERR_TOO_LONG",
+            format!("must be at most {}", limits.max_media_attachments),
+        );
+    }
+    let language = match new.language.filter(|l| !l.is_empty()) {
+        Some(l) if is_valid_language(&l) => Some(l),
+        Some(_) => {
+            errors.add("language", "ERR_INVALID", "is not a valid language code");
+            None
+        }
+        None => author.user.default_language.clone(),
+    };
+    errors.into_result()?;
+
+    let visibility = new
+        .visibility
+        .or_else(|| Visibility::parse(&author.user.default_visibility))
+        .unwrap_or(Visibility::Public);
+
+    let parent = match new.in_reply_to_id {
+        Some(id) => {
+            let parent = status::Entity::find_by_id(id).one(&inst.store.read).await?;
+            match parent {
+                Some(p)
+                    if p.reblog_of_id.is_none() && can_view(inst, &p, Some(account.id)).await? =>
+                {
+                    Some(p)
+                }
+                _ => return Err(CoreError::NotFound.with_message(REPLY_NOT_FOUND)),
+            }
+        }
+        None => None,
+    };
+
+    let mentioned = accounts::mention_links(inst, &text::extract_mentions(&text)).await?;
+    let content = accounts::format_with_mentions(inst, &text, &mentioned, true, false);
+    let hashtags = text::extract_hashtags(&text);
+    let now = Utc::now();
+    let id = next_id();
+    let model = status::Model {
+        id,
+        uri: inst.urls.status(&account.username, id),
+        url: Some(inst.urls.status_page(&account.username, id)),
+        account_id: account.id,
+        local: true,
+        in_reply_to_id: parent.as_ref().map(|p| p.id),
+        in_reply_to_account_id: parent.as_ref().map(|p| p.account_id),
+        reblog_of_id: None,
+        text,
+        content,
+        spoiler_text: spoiler_text.clone(),
+        sensitive: new.sensitive.unwrap_or(author.user.default_sensitive)
+            || !spoiler_text.is_empty(),
+        visibility: visibility.as_str().into(),
+        language,
+        application_id: new.application_id,
+        has_media: !new.media_ids.is_empty(),
+        replies_count: 0,
+        reblogs_count: 0,
+        favourites_count: 0,
+        edited_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+
+    let txn = inst.store.begin().await?;
+    match write_new_status(
+        &txn,
+        &model,
+        &new.media_ids,
+        &mentioned,
+        &hashtags,
+        new.idempotency_key.as_deref(),
+    )
+    .await
+    {
+        Ok(()) => {}
+        Err(e) if e.is_unique_violation() && new.idempotency_key.is_some() => {
+            // A concurrent request with the same key won; answer with its status.
+            txn.rollback().await?;
+            let key = new.idempotency_key.as_deref().unwrap_or_default();
+            return find_idempotent(inst, account.id, key)
+                .await?
+                .ok_or(CoreError::Unprocessable("Duplicate request".into()));
+        }
+        Err(e) => return Err(e),
+    }
+    txn.commit().await?;
+    Ok(model)
+}
+
+async fn find_idempotent(
+    inst: &Instance,
+    account_id: i64,
+    key: &str,
+) -> CoreResult<Option<status::Model>> {
+    let Some(row) = idempotency_key::Entity::find()
+        .filter(idempotency_key::Column::AccountId.eq(account_id))
+        .filter(idempotency_key::Column::Key.eq(key))
+        .filter(
+            idempotency_key::Column::CreatedAt
+                .gt(Utc::now() - Duration::minutes(IDEMPOTENCY_WINDOW_MINUTES)),
+        )
+        .one(&inst.store.write)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(status::Entity::find_by_id(row.status_id)
+        .one(&inst.store.write)
+        .await?)
+}
+
+/// Everything a new local status writes, inside the caller's transaction.
+async fn write_new_status(
+    txn: &DatabaseTransaction,
+    model: &status::Model,
+    media_ids: &[i64],
+    mentioned: &[(text::MentionRef, account::Model)],
+    hashtags: &[String],
+    idempotency_key: Option<&str>,
+) -> CoreResult<()> {
+    let author_id = model.account_id;
+    if let Some(key) = idempotency_key {
+        idempotency_key::Entity::delete_many()
+            .filter(idempotency_key::Column::AccountId.eq(author_id))
+            .filter(
+                idempotency_key::Column::CreatedAt
+                    .lte(Utc::now() - Duration::minutes(IDEMPOTENCY_WINDOW_MINUTES)),
+            )
+            .exec(txn)
+            .await?;
+        idempotency_key::Entity::insert(
+            idempotency_key::Model {
+                account_id: author_id,
+                key: key.to_string(),
+                status_id: model.id,
+                created_at: model.created_at,
+            }
+            .into_active_model(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    }
+
+    status::Entity::insert(model.clone().into_active_model())
+        .exec_without_returning(txn)
+        .await?;
+
+    if !media_ids.is_empty() {
+        let attached = media_attachment::Entity::update_many()
+            .col_expr(
+                media_attachment::Column::StatusId,
+                Expr::value(Some(model.id)),
+            )
+            .filter(media_attachment::Column::Id.is_in(media_ids.iter().copied()))
+            .filter(media_attachment::Column::AccountId.eq(author_id))
+            .filter(media_attachment::Column::StatusId.is_null())
+            .exec(txn)
+            .await?;
+        if attached.rows_affected != media_ids.iter().collect::<HashSet<_>>().len() as u64 {
+            return Err(CoreError::field(
+                "media_ids",
+                "ERR_INVALID",
+                "must name your own media that is not attached to another post",
+            ));
+        }
+    }
+
+    let mut mention_ids = Vec::new();
+    for (_, account) in mentioned {
+        if mention_ids.contains(&account.id) {
+            continue;
+        }
+        mention_ids.push(account.id);
+        status_mention::Entity::insert(
+            status_mention::Model {
+                status_id: model.id,
+                account_id: account.id,
+                silent: false,
+            }
+            .into_active_model(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    }
+
+    if !hashtags.is_empty() {
+        let tag_ids = upsert_tags(txn, hashtags).await?;
+        status_tag::Entity::insert_many(tag_ids.into_iter().map(|tag_id| {
+            status_tag::Model {
+                tag_id,
+                status_id: model.id,
+            }
+            .into_active_model()
+        }))
+        .exec_without_returning(txn)
+        .await?;
+    }
+
+    let visibility = Visibility::of(model);
+    if visibility != Visibility::Direct {
+        account::Entity::update_many()
+            .col_expr(
+                account::Column::StatusesCount,
+                Expr::col(account::Column::StatusesCount).add(1),
+            )
+            .col_expr(
+                account::Column::LastStatusAt,
+                Expr::value(Some(model.created_at)),
+            )
+            .filter(account::Column::Id.eq(author_id))
+            .exec(txn)
+            .await?;
+    }
+    if let Some(parent_id) = model.in_reply_to_id {
+        if visibility.is_distributable() {
+            status::Entity::update_many()
+                .col_expr(
+                    status::Column::RepliesCount,
+                    Expr::col(status::Column::RepliesCount).add(1),
+                )
+                .filter(status::Column::Id.eq(parent_id))
+                .exec(txn)
+                .await?;
+        }
+    }
+
+    fan_out(txn, model, &mention_ids).await?;
+
+    let local_mentions: Vec<i64> = mentioned
+        .iter()
+        .filter(|(_, a)| a.is_local() && a.id != author_id && a.suspended_at.is_none())
+        .map(|(_, a)| a.id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    crate::notifications::notify_many(txn, &local_mentions, author_id, "mention", Some(model.id))
+        .await?;
+    Ok(())
+}
+
+/// Finds or creates tags by name; returns their ids.
+async fn upsert_tags(txn: &DatabaseTransaction, names: &[String]) -> CoreResult<Vec<i64>> {
+    let now = Utc::now();
+    let mut by_name: HashMap<String, String> = HashMap::new();
+    for display in names {
+        by_name
+            .entry(text::normalize_tag(display))
+            .or_insert_with(|| display.clone());
+    }
+    let insert = tag::Entity::insert_many(by_name.iter().map(|(name, display)| tag::ActiveModel {
+        id: Set(next_id()),
+        name: Set(name.clone()),
+        display_name: Set(display.clone()),
+        created_at: Set(now),
+    }))
+    .on_conflict_do_nothing_on([tag::Column::Name])
+    .exec_without_returning(txn)
+    .await;
+    insert?;
+    Ok(tag::Entity::find()
+        .filter(tag::Column::Name.is_in(by_name.keys().cloned()))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|t| t.id)
+        .collect())
+}
+
+/// Writes the home-feed rows of a new status: its author, local followers (replies
+/// only to followers who also follow the account replied to, as Mastodon does), and
+/// for direct messages only the mentioned accounts that follow the author.
+pub(crate) async fn fan_out(
+    txn: &DatabaseTransaction,
+    model: &status::Model,
+    mention_ids: &[i64],
+) -> CoreResult<()> {
+    let author_id = model.account_id;
+    let feed_row = |account_id: i64| home_feed::ActiveModel {
+        account_id: Set(account_id),
+        status_id: Set(model.id),
+        author_id: Set(author_id),
+    };
+    let on_conflict =
+        OnConflict::columns([home_feed::Column::AccountId, home_feed::Column::StatusId])
+            .do_nothing()
+            .to_owned();
+    if let Some(author) = account::Entity::find_by_id(author_id).one(txn).await? {
+        if author.is_local() {
+            home_feed::Entity::insert(feed_row(author_id))
+                .on_conflict_do_nothing()
+                .exec_without_returning(txn)
+                .await?;
+        }
+    }
+
+    if Visibility::of(model) == Visibility::Direct {
+        if mention_ids.is_empty() {
+            return Ok(());
+        }
+        let followers: Vec<i64> = follow::Entity::find()
+            .select_only()
+            .column(follow::Column::AccountId)
+            .inner_join_local_account()
+            .filter(follow::Column::TargetAccountId.eq(author_id))
+            .filter(follow::Column::AccountId.is_in(mention_ids.iter().copied()))
+            .into_tuple()
+            .all(txn)
+            .await?;
+        if !followers.is_empty() {
+            home_feed::Entity::insert_many(followers.into_iter().map(feed_row))
+                .on_conflict_do_nothing()
+                .exec_without_returning(txn)
+                .await?;
+        }
+        return Ok(());
+    }
+
+    let f = Alias::new("f");
+    let a = Alias::new("a");
+    let mut select = Query::select();
+    select
+        .column((f.clone(), follow::Column::AccountId))
+        .expr(Expr::val(model.id))
+        .expr(Expr::val(author_id))
+        .from_as(follow::Entity, f.clone())
+        .join_as(
+            JoinType::InnerJoin,
+            account::Entity,
+            a.clone(),
+            Expr::col((a.clone(), account::Column::Id))
+                .equals((f.clone(), follow::Column::AccountId)),
+        )
+        .and_where(Expr::col((f.clone(), follow::Column::TargetAccountId)).eq(author_id))
+        .and_where(Expr::col((a.clone(), account::Column::Domain)).is_null());
+    if let Some(replied_to) = model.in_reply_to_account_id.filter(|id| *id != author_id) {
+        let f2 = Alias::new("f2");
+        let mut follows_replied_to = Query::select();
+        follows_replied_to
+            .expr(Expr::val(1))
+            .from_as(follow::Entity, f2.clone())
+            .and_where(
+                Expr::col((f2.clone(), follow::Column::AccountId))
+                    .equals((f.clone(), follow::Column::AccountId)),
+            )
+            .and_where(Expr::col((f2, follow::Column::TargetAccountId)).eq(replied_to));
+        select.and_where(
+            Expr::exists(follows_replied_to)
+                .or(Expr::col((f.clone(), follow::Column::AccountId)).eq(replied_to)),
+        );
+    }
+    let insert = Query::insert()
+        .into_table(home_feed::Entity)
+        .columns([
+            home_feed::Column::AccountId,
+            home_feed::Column::StatusId,
+            home_feed::Column::AuthorId,
+        ])
+        .select_from(select)
+        .map_err(|e| CoreError::Internal(e.to_string()))?
+        .on_conflict(on_conflict)
+        .to_owned();
+    txn.execute(&insert).await?;
+    Ok(())
+}
+
+/// Join helper: restrict a follows query to local followers.
+trait LocalFollowerJoin {
+    fn inner_join_local_account(self) -> Self;
+}
+
+impl LocalFollowerJoin for sea_orm::Select<follow::Entity> {
+    fn inner_join_local_account(self) -> Self {
+        self.join(
+            sea_orm::JoinType::InnerJoin,
+            follow::Entity::belongs_to_account(),
+        )
+        .filter(account::Column::Domain.is_null())
+    }
+}
+
+impl follow::Entity {
+    fn belongs_to_account() -> sea_orm::RelationDef {
+        follow::Entity::belongs_to(account::Entity)
+            .from(follow::Column::AccountId)
+            .to(account::Column::Id)
+            .into()
+    }
+}
+
+/// A status by id, whoever may see it.
+pub async fn get(inst: &Instance, id: i64) -> CoreResult<status::Model> {
+    status::Entity::find_by_id(id)
+        .one(&inst.store.read)
+        .await?
+        .ok_or(CoreError::NotFound)
+}
+
+/// A status by id, if `viewer` may see it (NotFound otherwise, so that private posts
+/// do not reveal that they exist).
+pub async fn get_visible(
+    inst: &Instance,
+    id: i64,
+    viewer: Option<i64>,
+) -> CoreResult<status::Model> {
+    let status = get(inst, id).await?;
+    if can_view(inst, &status, viewer).await? {
+        Ok(status)
+    } else {
+        Err(CoreError::NotFound)
+    }
+}
+
+/// Whether `viewer` (an account id, or anonymous) may see `status`.
+pub async fn can_view(
+    inst: &Instance,
+    status: &status::Model,
+    viewer: Option<i64>,
+) -> CoreResult<bool> {
+    Ok(
+        visible_subset(&inst.store.read, std::slice::from_ref(status), viewer)
+            .await?
+            .contains(&status.id),
+    )
+}
+
+/// The ids among `statuses` that `viewer` may see. Suspended authors' statuses are
+/// hidden from everyone but themselves.
+pub async fn visible_subset(
+    conn: &impl ConnectionTrait,
+    statuses: &[status::Model],
+    viewer: Option<i64>,
+) -> CoreResult<HashSet<i64>> {
+    let author_ids: HashSet<i64> = statuses.iter().map(|s| s.account_id).collect();
+    let suspended: HashSet<i64> = account::Entity::find()
+        .select_only()
+        .column(account::Column::Id)
+        .filter(account::Column::Id.is_in(author_ids.iter().copied()))
+        .filter(account::Column::SuspendedAt.is_not_null())
+        .into_tuple::<i64>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let restricted: Vec<&status::Model> = statuses
+        .iter()
+        .filter(|s| !Visibility::of(s).is_distributable() && Some(s.account_id) != viewer)
+        .collect();
+    let (following, mentioned) = match (viewer, restricted.is_empty()) {
+        (Some(viewer), false) => {
+            let following: HashSet<i64> = follow::Entity::find()
+                .select_only()
+                .column(follow::Column::TargetAccountId)
+                .filter(follow::Column::AccountId.eq(viewer))
+                .filter(
+                    follow::Column::TargetAccountId.is_in(restricted.iter().map(|s| s.account_id)),
+                )
+                .into_tuple::<i64>()
+                .all(conn)
+                .await?
+                .into_iter()
+                .collect();
+            let mentioned: HashSet<i64> = status_mention::Entity::find()
+                .select_only()
+                .column(status_mention::Column::StatusId)
+                .filter(status_mention::Column::AccountId.eq(viewer))
+                .filter(status_mention::Column::StatusId.is_in(restricted.iter().map(|s| s.id)))
+                .into_tuple::<i64>()
+                .all(conn)
+                .await?
+                .into_iter()
+                .collect();
+            (following, mentioned)
+        }
+        _ => Default::default(),
+    };
+    Ok(statuses
+        .iter()
+        .filter(|s| {
+            let own = Some(s.account_id) == viewer;
+            if suspended.contains(&s.account_id) && !own {
+                return false;
+            }
+            own || match Visibility::of(s) {
+                Visibility::Public | Visibility::Unlisted => true,
+                Visibility::Private => {
+                    following.contains(&s.account_id) || mentioned.contains(&s.id)
+                }
+                Visibility::Direct => mentioned.contains(&s.id),
+            }
+        })
+        .map(|s| s.id)
+        .collect())
+}
+
+/// The thread around a status, as `viewer` may see it: ancestors oldest first, then
+/// descendants in depth-first order.
+pub async fn context(
+    inst: &Instance,
+    status: &status::Model,
+    viewer: Option<i64>,
+) -> CoreResult<(Vec<status::Model>, Vec<status::Model>)> {
+    let conn = &inst.store.read;
+    let mut ancestors = Vec::new();
+    let mut next = status.in_reply_to_id;
+    let mut seen = HashSet::from([status.id]);
+    while let Some(id) = next {
+        if ancestors.len() >= MAX_ANCESTORS || !seen.insert(id) {
+            break;
+        }
+        let Some(parent) = status::Entity::find_by_id(id).one(conn).await? else {
+            break;
+        };
+        next = parent.in_reply_to_id;
+        ancestors.push(parent);
+    }
+    ancestors.reverse();
+
+    let limit = if viewer.is_some() {
+        MAX_DESCENDANTS
+    } else {
+        MAX_DESCENDANTS_ANONYMOUS
+    };
+    let mut found = Vec::new();
+    let mut frontier = vec![status.id];
+    for _ in 0..MAX_DESCENDANT_DEPTH {
+        if frontier.is_empty() || found.len() >= limit {
+            break;
+        }
+        let level = status::Entity::find()
+            .filter(status::Column::InReplyToId.is_in(frontier.clone()))
+            .filter(status::Column::ReblogOfId.is_null())
+            .limit((limit - found.len()) as u64)
+            .all(conn)
+            .await?;
+        frontier = level
+            .iter()
+            .map(|s| s.id)
+            .filter(|id| seen.insert(*id))
+            .collect();
+        found.extend(level);
+    }
+    let mut descendants = depth_first(status.id, found);
+
+    let visible_a = visible_subset(conn, &ancestors, viewer).await?;
+    let visible_d = visible_subset(conn, &descendants, viewer).await?;
+    ancestors.retain(|s| visible_a.contains(&s.id));
+    descendants.retain(|s| visible_d.contains(&s.id));
+    Ok((ancestors, descendants))
+}
+
+fn depth_first(root: i64, nodes: Vec<status::Model>) -> Vec<status::Model> {
+    let mut by_parent: HashMap<i64, Vec<status::Model>> = HashMap::new();
+    for n in nodes {
+        by_parent
+            .entry(n.in_reply_to_id.unwrap_or_default())
+            .or_default()
+            .push(n);
+    }
+    for kids in by_parent.values_mut() {
+        kids.sort_by_key(|s| s.id);
+    }
+    let mut out = Vec::new();
+    fn walk(
+        id: i64,
+        by_parent: &mut HashMap<i64, Vec<status::Model>>,
+        out: &mut Vec<status::Model>,
+    ) {
+        if let Some(kids) = by_parent.remove(&id) {
+            for kid in kids {
+                let kid_id = kid.id;
+                out.push(kid);
+                walk(kid_id, by_parent, out);
+            }
+        }
+    }
+    walk(root, &mut by_parent, &mut out);
+    out
+}
+
+/// Deletes a status of `author` with everything that hangs off it; returns the row as
+/// it was.
+pub async fn delete(inst: &Instance, author: &LocalAccount, id: i64) -> CoreResult<status::Model> {
+    let status = status::Entity::find_by_id(id)
+        .filter(status::Column::AccountId.eq(author.account.id))
+        .one(&inst.store.read)
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let files = media_files_of(&inst.store.read, &[status.id]).await?;
+    let txn = inst.store.begin().await?;
+    delete_rows(&txn, std::slice::from_ref(&status)).await?;
+    txn.commit().await?;
+    for f in files {
+        inst.media.remove(&f).await;
+    }
+    Ok(status)
+}
+
+async fn media_files_of(
+    conn: &impl ConnectionTrait,
+    status_ids: &[i64],
+) -> CoreResult<Vec<String>> {
+    Ok(media_attachment::Entity::find()
+        .filter(media_attachment::Column::StatusId.is_in(status_ids.iter().copied()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .flat_map(|m| m.file_path.into_iter().chain(m.preview_path))
+        .collect())
+}
+
+/// Removes statuses, their boosts, and every row that refers to them, and fixes the
+/// counters they contributed to.
+async fn delete_rows(txn: &DatabaseTransaction, statuses: &[status::Model]) -> CoreResult<()> {
+    if statuses.is_empty() {
+        return Ok(());
+    }
+    let mut all: Vec<status::Model> = statuses.to_vec();
+    let boosts = status::Entity::find()
+        .filter(status::Column::ReblogOfId.is_in(statuses.iter().map(|s| s.id)))
+        .all(txn)
+        .await?;
+    all.extend(boosts);
+    let ids: Vec<i64> = all.iter().map(|s| s.id).collect();
+
+    for s in &all {
+        let visibility = Visibility::of(s);
+        if visibility != Visibility::Direct {
+            account::Entity::update_many()
+                .col_expr(
+                    account::Column::StatusesCount,
+                    Expr::cust("CASE WHEN statuses_count > 0 THEN statuses_count - 1 ELSE 0 END"),
+                )
+                .filter(account::Column::Id.eq(s.account_id))
+                .exec(txn)
+                .await?;
+        }
+        if let (Some(parent), true) = (s.in_reply_to_id, visibility.is_distributable()) {
+            status::Entity::update_many()
+                .col_expr(
+                    status::Column::RepliesCount,
+                    Expr::cust("CASE WHEN replies_count > 0 THEN replies_count - 1 ELSE 0 END"),
+                )
+                .filter(status::Column::Id.eq(parent))
+                .exec(txn)
+                .await?;
+        }
+        if let Some(original) = s.reblog_of_id {
+            status::Entity::update_many()
+                .col_expr(
+                    status::Column::ReblogsCount,
+                    Expr::cust("CASE WHEN reblogs_count > 0 THEN reblogs_count - 1 ELSE 0 END"),
+                )
+                .filter(status::Column::Id.eq(original))
+                .exec(txn)
+                .await?;
+        }
+    }
+    home_feed::Entity::delete_many()
+        .filter(home_feed::Column::StatusId.is_in(ids.clone()))
+        .exec(txn)
+        .await?;
+    notification::Entity::delete_many()
+        .filter(notification::Column::StatusId.is_in(ids.clone()))
+        .exec(txn)
+        .await?;
+    status_mention::Entity::delete_many()
+        .filter(status_mention::Column::StatusId.is_in(ids.clone()))
+        .exec(txn)
+        .await?;
+    status_tag::Entity::delete_many()
+        .filter(status_tag::Column::StatusId.is_in(ids.clone()))
+        .exec(txn)
+        .await?;
+    status_pin::Entity::delete_many()
+        .filter(status_pin::Column::StatusId.is_in(ids.clone()))
+        .exec(txn)
+        .await?;
+    media_attachment::Entity::delete_many()
+        .filter(media_attachment::Column::StatusId.is_in(ids.clone()))
+        .exec(txn)
+        .await?;
+    idempotency_key::Entity::delete_many()
+        .filter(idempotency_key::Column::StatusId.is_in(ids.clone()))
+        .exec(txn)
+        .await?;
+    status::Entity::delete_many()
+        .filter(status::Column::Id.is_in(ids))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Deletes every status of an account (account deletion).
+pub(crate) async fn delete_all_of_account(
+    txn: &DatabaseTransaction,
+    account_id: i64,
+) -> CoreResult<()> {
+    let statuses = status::Entity::find()
+        .filter(status::Column::AccountId.eq(account_id))
+        .all(txn)
+        .await?;
+    for chunk in statuses.chunks(500) {
+        delete_rows(txn, chunk).await?;
+    }
+    media_attachment::Entity::delete_many()
+        .filter(media_attachment::Column::AccountId.eq(account_id))
+        .exec(txn)
+        .await?;
+    home_feed::Entity::delete_many()
+        .filter(home_feed::Column::AccountId.eq(account_id))
+        .exec(txn)
+        .await?;
+    notification::Entity::delete_many()
+        .filter(
+            notification::Column::AccountId
+                .eq(account_id)
+                .or(notification::Column::FromAccountId.eq(account_id)),
+        )
+        .exec(txn)
+        .await?;
+    status_pin::Entity::delete_many()
+        .filter(status_pin::Column::AccountId.eq(account_id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Pins one of the author's own statuses to their profile.
+pub async fn pin(inst: &Instance, author: &LocalAccount, id: i64) -> CoreResult<status::Model> {
+    let status = get(inst, id).await?;
+    if status.account_id != author.account.id || status.reblog_of_id.is_some() {
+        return Err(CoreError::Unprocessable(
+            "Validation failed: Status must be one of your own posts".into(),
+        ));
+    }
+    if Visibility::of(&status) == Visibility::Direct {
+        return Err(CoreError::Unprocessable(
+            "Validation failed: Direct messages cannot be pinned".into(),
+        ));
+    }
+    let txn = inst.store.begin().await?;
+    let pins = status_pin::Entity::find()
+        .filter(status_pin::Column::AccountId.eq(author.account.id))
+        .count(&txn)
+        .await?;
+    let already = status_pin::Entity::find()
+        .filter(status_pin::Column::AccountId.eq(author.account.id))
+        .filter(status_pin::Column::StatusId.eq(id))
+        .one(&txn)
+        .await?;
+    if already.is_none() {
+        if pins >= MAX_PINS {
+            return Err(CoreError::Unprocessable(
+                "Validation failed: You have already pinned the maximum number of posts".into(),
+            ));
+        }
+        status_pin::ActiveModel {
+            id: Set(next_id()),
+            account_id: Set(author.account.id),
+            status_id: Set(id),
+            created_at: Set(Utc::now()),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(status)
+}
+
+/// Unpins a status (a status that is not pinned is not an error).
+pub async fn unpin(inst: &Instance, author: &LocalAccount, id: i64) -> CoreResult<status::Model> {
+    let status = get_visible(inst, id, Some(author.account.id)).await?;
+    status_pin::Entity::delete_many()
+        .filter(status_pin::Column::AccountId.eq(author.account.id))
+        .filter(status_pin::Column::StatusId.eq(id))
+        .exec(&inst.store.write)
+        .await?;
+    Ok(status)
+}
+
+impl CoreError {
+    /// A NotFound with Mastodon's specific wording for the case.
+    pub fn with_message(self, message: &str) -> CoreError {
+        match self {
+            CoreError::NotFound => CoreError::NotFoundMessage(message.to_string()),
+            other => other,
+        }
+    }
+}

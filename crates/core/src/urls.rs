@@ -1,0 +1,113 @@
+//! Every URL this instance hands out, built in one place so that nobody formats an actor
+//! or status URL by hand. ActivityPub ids (`uri`) and HTML pages (`url`) follow
+//! Mastodon's layout, which other servers and people recognise.
+
+/// URL builder for one instance.
+#[derive(Debug, Clone)]
+pub struct Urls {
+    base: String,
+}
+
+impl Urls {
+    /// `base` is `https://domain`, without a trailing slash.
+    pub fn new(base: impl Into<String>) -> Self {
+        Self {
+            base: base.into().trim_end_matches('/').to_string(),
+        }
+    }
+
+    /// `https://domain`.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// An absolute URL for `path` (which starts with `/`).
+    pub fn absolute(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// ActivityPub id of a local actor.
+    pub fn actor(&self, username: &str) -> String {
+        format!("{}/users/{username}", self.base)
+    }
+
+    /// Profile page of a local account.
+    pub fn profile(&self, username: &str) -> String {
+        format!("{}/@{username}", self.base)
+    }
+
+    pub fn inbox(&self, username: &str) -> String {
+        format!("{}/inbox", self.actor(username))
+    }
+
+    pub fn outbox(&self, username: &str) -> String {
+        format!("{}/outbox", self.actor(username))
+    }
+
+    pub fn followers(&self, username: &str) -> String {
+        format!("{}/followers", self.actor(username))
+    }
+
+    pub fn following(&self, username: &str) -> String {
+        format!("{}/following", self.actor(username))
+    }
+
+    pub fn featured(&self, username: &str) -> String {
+        format!("{}/collections/featured", self.actor(username))
+    }
+
+    pub fn shared_inbox(&self) -> String {
+        format!("{}/inbox", self.base)
+    }
+
+    /// ActivityPub id of a local status.
+    pub fn status(&self, username: &str, id: i64) -> String {
+        format!("{}/statuses/{id}", self.actor(username))
+    }
+
+    /// Web page of a local status.
+    pub fn status_page(&self, username: &str, id: i64) -> String {
+        format!("{}/{id}", self.profile(username))
+    }
+
+    /// Hashtag page.
+    pub fn tag(&self, name: &str) -> String {
+        format!(
+            "{}/tags/{}",
+            self.base,
+            url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>()
+        )
+    }
+
+    /// A stored media file, by its path below the media folder.
+    pub fn media(&self, path: &str) -> String {
+        format!("{}/media/{path}", self.base)
+    }
+
+    pub fn missing_avatar(&self) -> String {
+        format!("{}/avatars/original/missing.png", self.base)
+    }
+
+    pub fn missing_header(&self) -> String {
+        format!("{}/headers/original/missing.png", self.base)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_matches_mastodon() {
+        let u = Urls::new("https://social.example/");
+        assert_eq!(u.actor("alice"), "https://social.example/users/alice");
+        assert_eq!(u.profile("alice"), "https://social.example/@alice");
+        assert_eq!(
+            u.status("alice", 7),
+            "https://social.example/users/alice/statuses/7"
+        );
+        assert_eq!(u.status_page("alice", 7), "https://social.example/@alice/7");
+        assert_eq!(u.tag("café"), "https://social.example/tags/caf%C3%A9");
+        assert_eq!(u.shared_inbox(), "https://social.example/inbox");
+    }
+}

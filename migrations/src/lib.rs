@@ -1,0 +1,21 @@
+//! Starling's database schema, as an ordered list of sea-orm migrations.
+//!
+//! Every migration runs on both SQLite and PostgreSQL, so it is written with the
+//! sea-query schema builders; raw SQL appears only where both backends accept the same
+//! text. One migration per schema change: never edit a migration that has been released,
+//! add a new one. See `migrations/README.md`.
+
+pub use sea_orm_migration::MigratorTrait;
+use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_initial;
+
+/// All migrations, oldest first.
+#[derive(Debug)]
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261128_000001_initial::Migration)]
+    }
+}
