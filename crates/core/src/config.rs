@@ -485,7 +485,7 @@ mod tests {
         assert_eq!(errors.len(), 1);
         assert!(errors[0].source_name.contains("c.toml"), "{errors:?}");
         assert!(errors[0].message.contains("domian"), "{errors:?}");
-        assert_eq!(errors[0].key, "instance");
+        assert_eq!(errors[0].key, "instance.domian");
     }
 
     #[test]

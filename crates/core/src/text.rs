@@ -482,10 +482,10 @@ mod tests {
 
     #[test]
     fn sanitizer_keeps_mastodon_markup_and_drops_the_rest() {
-        let dirty = r#"<p onclick="x()">Hi <a href="https://a.example/" class="u-url mention evil">@<span>a</span></a><script>alert(1)</script><img src=x onerror=alert(1)><a href="javascript:alert(1)">j</a><h1>big</h1></p>"#;
+        let dirty = r#"<p onclick="x()">Hi <a href="https://a.example/" class="u-url mention evil">@<span>a</span></a><script>alert(1)</script><img src=x onerror=alert(1)><a href="javascript:alert(1)">j</a><big>big</big></p>"#;
         assert_eq!(
             sanitize_html(dirty),
-            "<p>Hi <a href=\"https://a.example/\" class=\"u-url mention\" rel=\"nofollow noopener\" target=\"_blank\">@<span>a</span></a><a rel=\"nofollow noopener\" target=\"_blank\">j</a>big</p>"
+            "<p>Hi <a href=\"https://a.example/\" class=\"u-url mention\" target=\"_blank\" rel=\"nofollow noopener\">@<span>a</span></a><a target=\"_blank\" rel=\"nofollow noopener\">j</a>big</p>"
         );
     }
 
