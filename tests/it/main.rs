@@ -1,1 +1,9 @@
+//! Workspace integration tests: real Starling instances on loopback, real HTTP, a real
+//! database each (SQLite by default; PostgreSQL with `STARLING_TEST_DATABASE=postgres`).
+//!
+//! Every test starts its own instance through [`support::TestApp`], so tests run in
+//! parallel with no shared state. Tests that need the real binary (restart, SIGKILL,
+//! the command line) start `CARGO_BIN_EXE_starling` themselves.
 
+mod instance;
+mod support;

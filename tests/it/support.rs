@@ -1,0 +1,399 @@
+//! The test harness: [`TestApp`] starts one in-process instance on a free loopback port
+//! over its own database, and offers a Mastodon-shaped HTTP client to drive it.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use starling_core::accounts::{self, NewLocalAccount, Role};
+use starling_core::{Config, Instance};
+
+/// Which database the suite runs on, from `STARLING_TEST_DATABASE` (`sqlite`, the
+/// default, or `postgres`); `STARLING_TEST_POSTGRES_URL` names the server
+/// (default `postgres://postgres@127.0.0.1:5432`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_env() -> Self {
+        match std::env::var("STARLING_TEST_DATABASE").as_deref() {
+            Ok("postgres") | Ok("postgresql") => Backend::Postgres,
+            Ok("sqlite") | Ok("") | Err(_) => Backend::Sqlite,
+            Ok(other) => panic!("STARLING_TEST_DATABASE={other:?}: use sqlite or postgres"),
+        }
+    }
+}
+
+fn postgres_server() -> String {
+    std::env::var("STARLING_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+        .trim_end_matches('/')
+        .to_string()
+}
+
+/// A database made for one test and dropped after it.
+#[derive(Debug)]
+pub struct TestDatabase {
+    pub url: String,
+    pg_name: Option<String>,
+    _dir: Option<Arc<tempfile::TempDir>>,
+}
+
+impl TestDatabase {
+    /// A fresh database of the configured backend; SQLite files live in `dir`.
+    pub async fn create(dir: &Arc<tempfile::TempDir>) -> Self {
+        match Backend::from_env() {
+            Backend::Sqlite => TestDatabase {
+                url: format!("sqlite://{}", dir.path().join("starling.db").display()),
+                pg_name: None,
+                _dir: Some(dir.clone()),
+            },
+            Backend::Postgres => {
+                let name = format!(
+                    "starling_test_{}_{}",
+                    std::process::id(),
+                    rand::random::<u32>()
+                );
+                let admin = format!("{}/postgres", postgres_server());
+                let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
+                    .await
+                    .expect("PostgreSQL must run at STARLING_TEST_POSTGRES_URL");
+                // The name is made here of digits and a fixed prefix.
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
+                TestDatabase {
+                    url: format!("{}/{name}", postgres_server()),
+                    pg_name: Some(name),
+                    _dir: None,
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some(name) = self.pg_name.take() else {
+            return;
+        };
+        // Drop runs inside or outside a runtime; a thread of its own works in both.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let admin = format!("{}/postgres", postgres_server());
+                if let Ok(mut conn) =
+                    <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await
+                {
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&mut conn)
+                    .await;
+                }
+            })
+        })
+        .join();
+    }
+}
+
+/// A configuration for a test instance: loopback domain with `port`, limits off.
+pub fn test_config(dir: &std::path::Path, db_url: &str, port: u16) -> Config {
+    let mut config = Config::default();
+    config.instance.domain = format!("127.0.0.1:{port}");
+    config.instance.title = "Starling test".into();
+    config.server.listen = SocketAddr::from(([127, 0, 0, 1], port));
+    config.database.url = Some(db_url.to_string());
+    config.database.max_connections = 4;
+    config.storage.data_dir = dir.to_path_buf();
+    config.limits.api_requests_per_5min = 0;
+    config.limits.registrations_per_30min = 0;
+    config.limits.sign_ins_per_5min = 0;
+    config
+}
+
+/// One running instance.
+pub struct TestApp {
+    pub inst: Arc<Instance>,
+    pub base: String,
+    pub addr: SocketAddr,
+    pub http: reqwest::Client,
+    pub dir: Arc<tempfile::TempDir>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    _db: TestDatabase,
+}
+
+impl std::fmt::Debug for TestApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestApp").field("base", &self.base).finish()
+    }
+}
+
+/// Builds a [`TestApp`] with configuration tweaks.
+pub struct TestAppBuilder {
+    tweak: Box<dyn FnOnce(&mut Config) + Send>,
+}
+
+impl TestAppBuilder {
+    pub fn config(mut self, f: impl FnOnce(&mut Config) + Send + 'static) -> Self {
+        let prev = self.tweak;
+        self.tweak = Box::new(move |c| {
+            prev(c);
+            f(c);
+        });
+        self
+    }
+
+    pub async fn start(self) -> TestApp {
+        let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+        let db = TestDatabase::create(&dir).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().unwrap();
+        let mut config = test_config(dir.path(), &db.url, addr.port());
+        (self.tweak)(&mut config);
+        let inst = Instance::open(config).await.expect("open instance");
+        let state = starling_api::AppState::new(inst.clone());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            let _ = starling_api::serve(listener, state, async {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        TestApp {
+            base: inst.urls.base().to_string(),
+            inst,
+            addr,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            dir,
+            shutdown: Some(tx),
+            server: Some(server),
+            _db: db,
+        }
+    }
+}
+
+/// A local user with a token carrying every user scope.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: String,
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    pub token: String,
+}
+
+/// A response read whole: status, headers and JSON (or `Value::Null`).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+    pub json: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts the status and returns the JSON body.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Value {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
+        self.json
+    }
+
+    /// Asserts a Mastodon error: the status and an `error` string in the body.
+    #[track_caller]
+    pub fn expect_error(self, status: u16) -> String {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
+        self.json["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no \"error\" string in {}", self.text))
+            .to_string()
+    }
+}
+
+impl TestApp {
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder {
+            tweak: Box::new(|_| {}),
+        }
+    }
+
+    pub async fn start() -> TestApp {
+        Self::builder().start().await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Stops the HTTP server and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> Reply {
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap_or_default();
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            text,
+            json,
+        }
+    }
+
+    pub fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+    ) -> reqwest::RequestBuilder {
+        let req = self.http.request(method, self.url(path));
+        match token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.send(self.request(Method::GET, path, token)).await
+    }
+
+    pub async fn post_json(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.send(self.request(Method::POST, path, token).json(&body))
+            .await
+    }
+
+    pub async fn post_form(&self, path: &str, token: Option<&str>, form: &[(&str, &str)]) -> Reply {
+        self.send(self.request(Method::POST, path, token).form(form))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Reply {
+        self.send(self.request(Method::DELETE, path, token)).await
+    }
+
+    /// Registers an OAuth application and returns `(client_id, client_secret)`.
+    pub async fn create_app(&self, scopes: &str) -> (String, String) {
+        let app = self
+            .post_form(
+                "/api/v1/apps",
+                None,
+                &[
+                    ("client_name", "starling tests"),
+                    ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"),
+                    ("scopes", scopes),
+                ],
+            )
+            .await
+            .expect(200);
+        (
+            app["client_id"].as_str().unwrap().to_string(),
+            app["client_secret"].as_str().unwrap().to_string(),
+        )
+    }
+
+    /// A token for `email`/`password` through the password grant.
+    pub async fn password_token(&self, email: &str, password: &str, scopes: &str) -> String {
+        let (id, secret) = self.create_app(scopes).await;
+        let token = self
+            .post_form(
+                "/oauth/token",
+                None,
+                &[
+                    ("grant_type", "password"),
+                    ("client_id", &id),
+                    ("client_secret", &secret),
+                    ("username", email),
+                    ("password", password),
+                    ("scope", scopes),
+                ],
+            )
+            .await
+            .expect(200);
+        token["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// Creates a local account directly in core (as `starling account create` does) and
+    /// logs it in with `scopes`.
+    pub async fn user_with_scopes(&self, username: &str, role: Role, scopes: &str) -> User {
+        let email = format!("{username}@example.com");
+        let password = format!("{username}-secret-password");
+        let created = accounts::create_local(
+            &self.inst,
+            NewLocalAccount {
+                username: username.to_string(),
+                email: email.clone(),
+                password: password.clone(),
+                role,
+                approved: true,
+                locale: None,
+                reason: String::new(),
+                allow_reserved: true,
+            },
+        )
+        .await
+        .expect("create account");
+        let token = self.password_token(&email, &password, scopes).await;
+        User {
+            id: created.account.id.to_string(),
+            username: username.to_string(),
+            email,
+            password,
+            token,
+        }
+    }
+
+    /// A user with `read write follow push`.
+    pub async fn user(&self, username: &str) -> User {
+        self.user_with_scopes(username, Role::User, "read write follow push")
+            .await
+    }
+
+    /// Posts a status with the given text and returns its JSON.
+    pub async fn post_status(&self, user: &User, text: &str) -> Value {
+        self.post_json(
+            "/api/v1/statuses",
+            Some(&user.token),
+            json!({ "status": text }),
+        )
+        .await
+        .expect(200)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
