@@ -5,5 +5,14 @@
 //! parallel with no shared state. Tests that need the real binary (restart, SIGKILL,
 //! the command line) start `CARGO_BIN_EXE_starling` themselves.
 
+mod accounts;
+mod bad_input;
+mod endpoints;
+mod follows;
 mod instance;
+mod oauth;
+mod process;
+mod statuses;
 mod support;
+mod timelines;
+mod web;

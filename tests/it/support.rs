@@ -397,3 +397,270 @@ impl Drop for TestApp {
         }
     }
 }
+
+// ---- Helpers for the statuses, timelines, follows and bad-input tests. ----
+
+fn gradient_png_crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+fn gradient_png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    let mut body = kind.to_vec();
+    body.extend_from_slice(data);
+    out.extend_from_slice(&body);
+    out.extend_from_slice(&gradient_png_crc32(&body).to_be_bytes());
+}
+
+/// A real, valid `width`×`height` RGB PNG (a colour gradient), encoded with stored
+/// (uncompressed) deflate blocks so that no image library is needed.
+pub fn png_bytes(width: u32, height: u32) -> Vec<u8> {
+    let mut raw = Vec::new();
+    for y in 0..height {
+        raw.push(0); // filter: none
+        for x in 0..width {
+            raw.extend_from_slice(&[
+                (x * 255 / width.max(1)) as u8,
+                (y * 255 / height.max(1)) as u8,
+                128,
+            ]);
+        }
+    }
+    let mut zlib = vec![0x78, 0x01];
+    let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
+    for (i, block) in blocks.iter().enumerate() {
+        zlib.push(u8::from(i + 1 == blocks.len()));
+        let len = block.len() as u16;
+        zlib.extend_from_slice(&len.to_le_bytes());
+        zlib.extend_from_slice(&(!len).to_le_bytes());
+        zlib.extend_from_slice(block);
+    }
+    let (mut a, mut b) = (1u32, 0u32);
+    for &byte in &raw {
+        a = (a + u32::from(byte)) % 65_521;
+        b = (b + a) % 65_521;
+    }
+    zlib.extend_from_slice(&((b << 16) | a).to_be_bytes());
+
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]); // 8-bit RGB
+    gradient_png_chunk(&mut png, b"IHDR", &ihdr);
+    gradient_png_chunk(&mut png, b"IDAT", &zlib);
+    gradient_png_chunk(&mut png, b"IEND", &[]);
+    png
+}
+
+/// The `next` and `prev` URLs of a `Link` header.
+pub fn link_rels(link: &str) -> (Option<String>, Option<String>) {
+    let mut next = None;
+    let mut prev = None;
+    for part in link.split(", ") {
+        let (url, rel) = part.split_once("; ").expect("`<url>; rel=\"…\"`");
+        let url = url
+            .strip_prefix('<')
+            .and_then(|u| u.strip_suffix('>'))
+            .expect("<url>")
+            .to_string();
+        match rel {
+            "rel=\"next\"" => next = Some(url),
+            "rel=\"prev\"" => prev = Some(url),
+            other => panic!("unexpected rel {other:?} in {link:?}"),
+        }
+    }
+    (next, prev)
+}
+
+impl TestApp {
+    /// Uploads a small real PNG through `POST /api/v2/media`; returns the attachment.
+    pub async fn upload_png(&self, user: &User) -> Value {
+        let part = reqwest::multipart::Part::bytes(png_bytes(8, 6))
+            .file_name("pixel.png")
+            .mime_str("image/png")
+            .unwrap();
+        let form = reqwest::multipart::Form::new()
+            .part("file", part)
+            .text("description", "a small gradient");
+        self.send(
+            self.request(Method::POST, "/api/v2/media", Some(&user.token))
+                .multipart(form),
+        )
+        .await
+        .expect(200)
+    }
+
+    /// Posts a status with a full JSON body and returns its JSON.
+    pub async fn post_status_json(&self, user: &User, body: Value) -> Value {
+        self.post_json("/api/v1/statuses", Some(&user.token), body)
+            .await
+            .expect(200)
+    }
+
+    /// `statuses_count` of the user's own account, from `verify_credentials`.
+    pub async fn statuses_count(&self, user: &User) -> i64 {
+        self.get("/api/v1/accounts/verify_credentials", Some(&user.token))
+            .await
+            .expect(200)["statuses_count"]
+            .as_i64()
+            .expect("statuses_count")
+    }
+
+    /// `follower` follows `target` and the follow is answered with `following: true`.
+    pub async fn follow(&self, follower: &User, target: &User) -> Value {
+        self.post_json(
+            &format!("/api/v1/accounts/{}/follow", target.id),
+            Some(&follower.token),
+            json!({}),
+        )
+        .await
+        .expect(200)
+    }
+
+    /// The ids of a JSON array of entities, in order.
+    pub fn ids_of(list: &Value) -> Vec<String> {
+        list.as_array()
+            .unwrap_or_else(|| panic!("not an array: {list}"))
+            .iter()
+            .map(|s| s["id"].as_str().expect("string id").to_string())
+            .collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Helpers for the accounts, OAuth and web-page tests.
+// ---------------------------------------------------------------------------------
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xffff_ffffu32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+fn adler32(bytes: &[u8]) -> u32 {
+    let (mut a, mut b) = (1u32, 0u32);
+    for &x in bytes {
+        a = (a + u32::from(x)) % 65_521;
+        b = (b + a) % 65_521;
+    }
+    (b << 16) | a
+}
+
+fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    let mut body = kind.to_vec();
+    body.extend_from_slice(data);
+    out.extend_from_slice(&body);
+    out.extend_from_slice(&crc32(&body).to_be_bytes());
+}
+
+/// A valid RGB PNG of one colour, built by hand (zlib "stored" blocks, no compression).
+pub fn png_image(width: u32, height: u32, rgb: [u8; 3]) -> Vec<u8> {
+    // Each scanline: filter type 0 (none), then the pixels.
+    let mut row = vec![0u8];
+    row.extend(rgb.iter().copied().cycle().take(width as usize * 3));
+    let raw: Vec<u8> = row.repeat(height as usize);
+    let mut zlib = vec![0x78, 0x01];
+    let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
+    for (i, block) in blocks.iter().enumerate() {
+        zlib.push(u8::from(i + 1 == blocks.len()));
+        let len = block.len() as u16;
+        zlib.extend_from_slice(&len.to_le_bytes());
+        zlib.extend_from_slice(&(!len).to_le_bytes());
+        zlib.extend_from_slice(block);
+    }
+    zlib.extend_from_slice(&adler32(&raw).to_be_bytes());
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]); // 8-bit RGB, deflate, no filter, no interlace
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    png_chunk(&mut out, b"IHDR", &ihdr);
+    png_chunk(&mut out, b"IDAT", &zlib);
+    png_chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+/// Undoes the HTML escaping of an attribute value or text in a rendered page.
+pub fn html_unescape(s: &str) -> String {
+    s.replace("&#38;", "&")
+        .replace("&#x26;", "&")
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&#60;", "<")
+        .replace("&#62;", ">")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// The `value` of the `<input name="{name}">` in a rendered page, unescaped.
+pub fn form_input(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\"");
+    let at = html.find(&marker)?;
+    let start = html[..at].rfind('<')?;
+    let end = at + html[at..].find('>')?;
+    let tag = &html[start..end];
+    let v = tag.find("value=\"")? + 7;
+    let len = tag[v..].find('"')?;
+    Some(html_unescape(&tag[v..v + len]))
+}
+
+impl TestApp {
+    pub async fn patch_json(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.send(self.request(Method::PATCH, path, token).json(&body))
+            .await
+    }
+
+    pub async fn patch_form(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        form: &[(&str, &str)],
+    ) -> Reply {
+        self.send(self.request(Method::PATCH, path, token).form(form))
+            .await
+    }
+
+    /// An application token (`client_credentials`) of a new app with `scopes`.
+    pub async fn app_token(&self, scopes: &str) -> String {
+        let (id, secret) = self.create_app(scopes).await;
+        let token = self
+            .post_json(
+                "/oauth/token",
+                None,
+                json!({
+                    "grant_type": "client_credentials",
+                    "client_id": id,
+                    "client_secret": secret,
+                    "scope": scopes,
+                }),
+            )
+            .await
+            .expect(200);
+        token["access_token"].as_str().unwrap().to_string()
+    }
+}

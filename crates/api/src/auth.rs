@@ -100,10 +100,10 @@ async fn authenticate<S: ScopeSpec>(
         return Err(ApiError::insufficient_scope());
     }
     // A suspended account's tokens stop working everywhere (`require_not_suspended!`).
-    if let Some(local) = &auth.user {
-        if local.account.suspended_at.is_some() {
-            return Err(ApiError::forbidden("Your login is currently disabled"));
-        }
+    if let Some(local) = &auth.user
+        && local.account.suspended_at.is_some()
+    {
+        return Err(ApiError::forbidden("Your login is currently disabled"));
     }
     Ok(auth)
 }

@@ -495,29 +495,29 @@ pub async fn update_profile(
 ) -> CoreResult<LocalAccount> {
     let limits = &inst.config.limits;
     let mut errors = ValidationErrors::default();
-    if let Some(name) = &update.display_name {
-        if text::char_count(name) > limits.max_display_name_chars {
-            errors.add(
-                "display_name",
-                "ERR_TOO_LONG",
-                format!(
-                    "is too long (maximum is {} characters)",
-                    limits.max_display_name_chars
-                ),
-            );
-        }
+    if let Some(name) = &update.display_name
+        && text::char_count(name) > limits.max_display_name_chars
+    {
+        errors.add(
+            "display_name",
+            "ERR_TOO_LONG",
+            format!(
+                "is too long (maximum is {} characters)",
+                limits.max_display_name_chars
+            ),
+        );
     }
-    if let Some(note) = &update.note {
-        if text::countable_length(note) > limits.max_bio_chars {
-            errors.add(
-                "note",
-                "ERR_TOO_LONG",
-                format!(
-                    "is too long (maximum is {} characters)",
-                    limits.max_bio_chars
-                ),
-            );
-        }
+    if let Some(note) = &update.note
+        && text::countable_length(note) > limits.max_bio_chars
+    {
+        errors.add(
+            "note",
+            "ERR_TOO_LONG",
+            format!(
+                "is too long (maximum is {} characters)",
+                limits.max_bio_chars
+            ),
+        );
     }
     if let Some(fields) = &update.fields {
         if fields.len() > limits.max_profile_fields {
@@ -541,27 +541,41 @@ pub async fn update_profile(
             );
         }
     }
-    if let Some(v) = &update.default_visibility {
-        if !matches!(v.as_str(), "public" | "unlisted" | "private") {
-            errors.add(
-                "source[privacy]",
-                "ERR_INCLUSION",
-                "is not included in the list",
-            );
-        }
+    if let Some(v) = &update.default_visibility
+        && !matches!(v.as_str(), "public" | "unlisted" | "private")
+    {
+        errors.add(
+            "source[privacy]",
+            "ERR_INCLUSION",
+            "is not included in the list",
+        );
     }
-    if let Some(Some(lang)) = &update.default_language {
-        if !crate::statuses::is_valid_language(lang) {
-            errors.add(
-                "source[language]",
-                "ERR_INVALID",
-                "is not a valid language code",
-            );
-        }
+    if let Some(Some(lang)) = &update.default_language
+        && !crate::statuses::is_valid_language(lang)
+    {
+        errors.add(
+            "source[language]",
+            "ERR_INVALID",
+            "is not a valid language code",
+        );
     }
     errors.into_result()?;
 
-    // Process images before touching the database: a bad image changes nothing.
+    // Process images before touching the database: a bad image changes nothing. Their
+    // errors name the parameter ("Avatar is too large"), as Mastodon's do.
+    let name_image_field = |field: &'static str| {
+        move |e: CoreError| match e {
+            CoreError::Validation(mut v) => {
+                for fe in &mut v.0 {
+                    if fe.field == "file" {
+                        fe.field = field.to_string();
+                    }
+                }
+                CoreError::Validation(v)
+            }
+            other => other,
+        }
+    };
     let avatar = match update.avatar {
         Some(bytes) => Some(
             inst.media
@@ -570,20 +584,30 @@ pub async fn update_profile(
                     crate::media::ProfileImage::Avatar,
                     &inst.config.limits,
                 )
-                .await?,
+                .await
+                .map_err(name_image_field("avatar"))?,
         ),
         None => None,
     };
     let header = match update.header {
-        Some(bytes) => Some(
-            inst.media
-                .store_profile_image(
-                    bytes,
-                    crate::media::ProfileImage::Header,
-                    &inst.config.limits,
-                )
-                .await?,
-        ),
+        Some(bytes) => match inst
+            .media
+            .store_profile_image(
+                bytes,
+                crate::media::ProfileImage::Header,
+                &inst.config.limits,
+            )
+            .await
+        {
+            Ok(path) => Some(path),
+            Err(e) => {
+                // The avatar stored just before is not used: remove it.
+                if let Some(path) = &avatar {
+                    inst.media.remove(path).await;
+                }
+                return Err(name_image_field("header")(e));
+            }
+        },
         None => None,
     };
 
@@ -656,15 +680,15 @@ pub async fn update_profile(
     txn.commit().await?;
 
     // Replaced images are removed only once the new ones are committed.
-    if avatar.is_some() {
-        if let Some(old) = old_avatar {
-            inst.media.remove(&old).await;
-        }
+    if avatar.is_some()
+        && let Some(old) = old_avatar
+    {
+        inst.media.remove(&old).await;
     }
-    if header.is_some() {
-        if let Some(old) = old_header {
-            inst.media.remove(&old).await;
-        }
+    if header.is_some()
+        && let Some(old) = old_header
+    {
+        inst.media.remove(&old).await;
     }
     Ok(LocalAccount { account, user })
 }
@@ -806,23 +830,24 @@ pub async fn register(inst: &Instance, reg: Registration) -> CoreResult<LocalAcc
     if mode == RegistrationMode::Closed {
         return Err(CoreError::Forbidden(REGISTRATIONS_CLOSED.into()));
     }
-    if !reg.agreement {
-        // Report every problem at once, as Mastodon does.
+    let bad_locale = reg
+        .locale
+        .as_deref()
+        .is_some_and(|l| !l.is_empty() && !crate::languages::is_valid_language(l));
+    if !reg.agreement || bad_locale {
+        // Report every problem at once, in Mastodon's order (the login's checks, then
+        // the account's, then the agreement).
         let mut errors = ValidationErrors::default();
-        errors.add("agreement", "ERR_ACCEPTED", "must be accepted");
-        validate_username(reg.username.trim(), false, &mut errors);
         validate_email(&reg.email.trim().to_lowercase(), &mut errors);
         validate_password(&reg.password, &mut errors);
-        return Err(CoreError::Validation(errors));
-    }
-    if let Some(locale) = &reg.locale {
-        if !locale.is_empty() && !crate::languages::is_valid_language(locale) {
-            return Err(CoreError::field(
-                "locale",
-                "ERR_INVALID",
-                "is not a valid locale",
-            ));
+        validate_username(reg.username.trim(), false, &mut errors);
+        if bad_locale {
+            errors.add("locale", "ERR_INCLUSION", "is not included in the list");
         }
+        if !reg.agreement {
+            errors.add("agreement", "ERR_ACCEPTED", "must be accepted");
+        }
+        return Err(CoreError::Validation(errors));
     }
     create_local(
         inst,

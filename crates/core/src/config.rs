@@ -245,19 +245,16 @@ impl Config {
         let mut config: Config = figment.extract().map_err(|e| {
             e.into_iter()
                 .map(|e| {
-                    let source_name = e
-                        .metadata
-                        .as_ref()
-                        .map(|m| match &m.source {
-                            Some(source) => format!("{} ({source})", m.name),
-                            None => m.name.to_string(),
-                        })
-                        .unwrap_or_else(|| "configuration".into());
                     let key = if e.path.is_empty() {
                         "-".to_string()
                     } else {
                         e.path.join(".")
                     };
+                    let source_name = e
+                        .metadata
+                        .as_ref()
+                        .map(|m| describe_source(m, &key))
+                        .unwrap_or_else(|| "configuration".into());
                     ConfigError {
                         source_name,
                         key,
@@ -272,7 +269,15 @@ impl Config {
             .map(Path::to_path_buf)
             .unwrap_or_default();
         config.resolve_paths(&base);
-        let errors = config.validate(file.as_deref());
+        let mut errors = config.validate(file.as_deref());
+        // A bad value set in the environment is blamed on its variable, not the file.
+        for e in &mut errors {
+            if let Some(m) = figment.find_metadata(&e.key)
+                && is_env(m)
+            {
+                e.source_name = describe_source(m, &e.key);
+            }
+        }
         if errors.is_empty() {
             Ok(config)
         } else {
@@ -285,10 +290,11 @@ impl Config {
         if self.storage.data_dir.is_relative() && !base.as_os_str().is_empty() {
             self.storage.data_dir = base.join(&self.storage.data_dir);
         }
-        if let Some(media) = &self.storage.media_dir {
-            if media.is_relative() && !base.as_os_str().is_empty() {
-                self.storage.media_dir = Some(base.join(media));
-            }
+        if let Some(media) = &self.storage.media_dir
+            && media.is_relative()
+            && !base.as_os_str().is_empty()
+        {
+            self.storage.media_dir = Some(base.join(media));
         }
     }
 
@@ -308,13 +314,14 @@ impl Config {
         if let Err(message) = validate_domain(&self.instance.domain) {
             err("instance.domain", message);
         }
-        if let Some(scheme) = &self.instance.scheme {
-            if scheme != "http" && scheme != "https" {
-                err(
-                    "instance.scheme",
-                    format!("must be \"http\" or \"https\", not {scheme:?}"),
-                );
-            }
+        if let Some(scheme) = &self.instance.scheme
+            && scheme != "http"
+            && scheme != "https"
+        {
+            err(
+                "instance.scheme",
+                format!("must be \"http\" or \"https\", not {scheme:?}"),
+            );
         }
         if let Some(url) = &self.database.url {
             match url::Url::parse(url) {
@@ -403,6 +410,27 @@ fn env_provider() -> Env {
     Env::prefixed("STARLING_")
         .filter(|key| key.as_str().contains("__"))
         .split("__")
+}
+
+fn is_env(metadata: &figment::Metadata) -> bool {
+    metadata.name.contains("environment variable")
+}
+
+/// Where a value came from: `TOML file (path)`, or the environment variable of `key`.
+fn describe_source(metadata: &figment::Metadata, key: &str) -> String {
+    if is_env(metadata) && key != "-" {
+        // `section.key`, or deeper (`server.trusted_proxies.0`): the variable sets the
+        // first two levels.
+        let var: Vec<_> = key.split('.').take(2).collect();
+        return format!(
+            "environment variable STARLING_{}",
+            var.join("__").to_ascii_uppercase()
+        );
+    }
+    match &metadata.source {
+        Some(source) => format!("{} ({source})", metadata.name),
+        None => metadata.name.to_string(),
+    }
 }
 
 fn validate_domain(domain: &str) -> Result<(), String> {
@@ -502,6 +530,115 @@ mod tests {
                 dir.path().join("state/starling.db").display()
             )
         );
+    }
+
+    const EXAMPLE: &str = include_str!("../../../config.example.toml");
+
+    fn is_key(s: &str) -> bool {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    }
+
+    /// `section.key` of every key line in the example, commented out (`# key = …`) or
+    /// not, with whether it is commented out.
+    fn example_keys() -> Vec<(String, bool)> {
+        let mut section = String::new();
+        let mut keys = Vec::new();
+        for line in EXAMPLE.lines() {
+            let line = line.trim_end();
+            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                section = name.to_string();
+                continue;
+            }
+            let (commented, rest) = match line.strip_prefix("# ") {
+                Some(rest) => (true, rest),
+                None => (false, line),
+            };
+            let Some((key, _)) = rest.split_once(" = ") else {
+                continue;
+            };
+            if is_key(key) {
+                assert!(!section.is_empty(), "key {key:?} outside a section");
+                keys.push((format!("{section}.{key}"), commented));
+            }
+        }
+        keys
+    }
+
+    /// `section.key` of every key the default configuration serialises, with whether
+    /// its default is unset (`None`).
+    fn default_keys() -> Vec<(String, bool)> {
+        let value = serde_json::to_value(Config::default()).unwrap();
+        let mut keys = Vec::new();
+        for (section, table) in value.as_object().unwrap() {
+            for (key, v) in table.as_object().unwrap() {
+                keys.push((format!("{section}.{key}"), v.is_null()));
+            }
+        }
+        keys
+    }
+
+    #[test]
+    fn example_config_is_the_defaults() {
+        let parsed: Config = Figment::from(Toml::string(EXAMPLE))
+            .extract()
+            .unwrap_or_else(|e| panic!("config.example.toml: {e}"));
+        assert_eq!(
+            serde_json::to_value(&parsed).unwrap(),
+            serde_json::to_value(Config::default()).unwrap(),
+            "config.example.toml must give exactly the defaults"
+        );
+        assert!(parsed.validate(None).is_empty());
+    }
+
+    #[test]
+    fn example_config_documents_every_key_and_only_real_keys() {
+        let example = example_keys();
+        let defaults = default_keys();
+        for (key, unset) in &defaults {
+            match example.iter().find(|(k, _)| k == key) {
+                None => panic!("config.example.toml does not document `{key}`"),
+                Some((_, commented)) => assert_eq!(
+                    commented, unset,
+                    "config.example.toml: `{key}` must be commented out exactly when its \
+                     default is unset"
+                ),
+            }
+        }
+        for (key, _) in &example {
+            assert!(
+                defaults.iter().any(|(k, _)| k == key),
+                "config.example.toml documents `{key}`, which is not a configuration key"
+            );
+            assert_eq!(
+                example.iter().filter(|(k, _)| k == key).count(),
+                1,
+                "config.example.toml documents `{key}` twice"
+            );
+        }
+    }
+
+    #[test]
+    fn example_values_of_unset_keys_parse() {
+        // Uncommenting every commented-out key must give a valid configuration.
+        let uncommented: String = EXAMPLE
+            .lines()
+            .map(|line| match line.strip_prefix("# ") {
+                Some(rest) if rest.split_once(" = ").is_some_and(|(k, _)| is_key(k)) => rest,
+                _ => line,
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let parsed: Config = Figment::from(Toml::string(&uncommented))
+            .extract()
+            .unwrap_or_else(|e| panic!("config.example.toml, uncommented: {e}"));
+        assert!(
+            parsed.validate(None).is_empty(),
+            "{:?}",
+            parsed.validate(None)
+        );
+        assert!(parsed.database.url.is_some() && parsed.instance.scheme.is_some());
     }
 
     #[test]

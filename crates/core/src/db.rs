@@ -13,7 +13,7 @@ use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::config::DatabaseConfig;
@@ -35,14 +35,30 @@ impl Store {
         if url.starts_with("sqlite:") {
             Self::connect_sqlite(url, config).await
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let unavailable = |e: sqlx::Error| {
+                CoreError::Unavailable(format!("cannot connect to PostgreSQL: {e}"))
+            };
+            let options = PgConnectOptions::from_str(url)
+                .map_err(|e| CoreError::Invalid(format!("bad PostgreSQL URL: {e}")))?;
+            // One plain connection first: the pool retries a refused connection until
+            // its acquire timeout and then reports only "pool timed out", hiding the
+            // cause (connection refused, unknown database, bad password).
+            let probe = tokio::time::timeout(
+                Duration::from_secs(10),
+                <sqlx::PgConnection as sqlx::Connection>::connect_with(&options),
+            )
+            .await
+            .map_err(|_| {
+                CoreError::Unavailable("cannot connect to PostgreSQL: timed out after 10s".into())
+            })?
+            .map_err(unavailable)?;
+            let _ = sqlx::Connection::close(probe).await;
             let pool = PgPoolOptions::new()
                 .max_connections(config.max_connections.max(2))
                 .acquire_timeout(Duration::from_secs(10))
-                .connect(url)
+                .connect_with(options)
                 .await
-                .map_err(|e| {
-                    CoreError::Unavailable(format!("cannot connect to PostgreSQL: {e}"))
-                })?;
+                .map_err(unavailable)?;
             let conn = DatabaseConnection::from(pool);
             Ok(Self {
                 read: conn.clone(),
@@ -58,15 +74,15 @@ impl Store {
     async fn connect_sqlite(url: &str, config: &DatabaseConfig) -> Result<Self, CoreError> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| CoreError::Invalid(format!("bad SQLite URL {url:?}: {e}")))?;
-        if let Some(parent) = options.get_filename().parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|e| {
-                    CoreError::Unavailable(format!(
-                        "cannot create database folder {}: {e}",
-                        parent.display()
-                    ))
-                })?;
-            }
+        if let Some(parent) = options.get_filename().parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                CoreError::Unavailable(format!(
+                    "cannot create database folder {}: {e}",
+                    parent.display()
+                ))
+            })?;
         }
         let synchronous = if config.sqlite_synchronous == "full" {
             SqliteSynchronous::Full
@@ -128,15 +144,18 @@ impl Store {
         self.write.get_database_backend()
     }
 
-    /// Closes every connection (after a final WAL checkpoint on SQLite).
-    pub async fn close(self) {
+    /// Closes every connection (after a final WAL checkpoint on SQLite). Takes a
+    /// reference so that shut-down works while request handlers still hold the store;
+    /// they see closed pools afterwards.
+    pub async fn close(&self) {
+        // Readers first: a checkpoint cannot truncate the log while a reader uses it.
+        let _ = self.read.close_by_ref().await;
         if self.backend() == DbBackend::Sqlite {
             let _ = self
                 .write
                 .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
                 .await;
         }
-        let _ = self.read.close().await;
-        let _ = self.write.close().await;
+        let _ = self.write.close_by_ref().await;
     }
 }

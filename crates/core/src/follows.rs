@@ -71,11 +71,9 @@ async fn target_account(
     target_id: i64,
 ) -> CoreResult<account::Model> {
     let target = accounts::get(inst, target_id).await?;
-    if target.suspended_at.is_some() {
+    // Mastodon's FollowService: following yourself is "following not possible", a 404.
+    if target.suspended_at.is_some() || target.id == follower.account.id {
         return Err(CoreError::NotFound);
-    }
-    if target.id == follower.account.id {
-        return Err(CoreError::Forbidden("This action is not allowed".into()));
     }
     Ok(target)
 }

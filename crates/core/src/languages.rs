@@ -12,13 +12,12 @@ pub fn is_valid_language(code: &str) -> bool {
         Some(i) => (&code[..i], Some(&code[i + 1..])),
         None => (code, None),
     };
-    if let Some(region) = region {
-        if region.is_empty()
+    if let Some(region) = region
+        && (region.is_empty()
             || region.len() > 8
-            || !region.chars().all(|c| c.is_ascii_alphanumeric())
-        {
-            return false;
-        }
+            || !region.chars().all(|c| c.is_ascii_alphanumeric()))
+    {
+        return false;
     }
     let base = base.to_ascii_lowercase();
     ISO_639_1.split(' ').any(|c| c == base) || ISO_639_3.split(' ').any(|c| c == base)

@@ -255,10 +255,10 @@ impl MediaStore {
         if rel.contains("..") {
             return;
         }
-        if let Err(e) = tokio::fs::remove_file(self.root.join(rel)).await {
-            if e.kind() != std::io::ErrorKind::NotFound {
-                tracing::warn!(path = rel, error = %e, "could not remove media file");
-            }
+        if let Err(e) = tokio::fs::remove_file(self.root.join(rel)).await
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(path = rel, error = %e, "could not remove media file");
         }
     }
 
@@ -294,14 +294,14 @@ pub async fn upload(
     description: Option<String>,
     focus: Option<(f64, f64)>,
 ) -> CoreResult<media_attachment::Model> {
-    if let Some(d) = &description {
-        if crate::text::char_count(d) > 1500 {
-            return Err(CoreError::field(
-                "description",
-                "ERR_TOO_LONG",
-                "is too long (maximum is 1500 characters)",
-            ));
-        }
+    if let Some(d) = &description
+        && crate::text::char_count(d) > 1500
+    {
+        return Err(CoreError::field(
+            "description",
+            "ERR_TOO_LONG",
+            "is too long (maximum is 1500 characters)",
+        ));
     }
     let limits = inst.config.limits.clone();
     let processed = tokio::task::spawn_blocking(move || process_attachment(&bytes, &limits))

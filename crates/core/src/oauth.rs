@@ -131,10 +131,10 @@ impl Scopes {
         if self.contains(required) {
             return true;
         }
-        if let Some((parent, _)) = required.rsplit_once(':') {
-            if self.contains(parent) {
-                return true;
-            }
+        if let Some((parent, _)) = required.rsplit_once(':')
+            && self.contains(parent)
+        {
+            return true;
         }
         self.contains("follow") && FOLLOW_SCOPES.contains(&required)
     }
@@ -219,13 +219,12 @@ pub async fn create_application(
         }
     };
     let website = new.website.filter(|w| !w.trim().is_empty());
-    if let Some(w) = &website {
-        if url::Url::parse(w)
+    if let Some(w) = &website
+        && url::Url::parse(w)
             .map(|u| !matches!(u.scheme(), "http" | "https"))
             .unwrap_or(true)
-        {
-            errors.add("website", "ERR_INVALID", "is not a valid http(s) URL");
-        }
+    {
+        errors.add("website", "ERR_INVALID", "is not a valid http(s) URL");
     }
     errors.into_result()?;
     let app = oauth_application::ActiveModel {
@@ -424,13 +423,16 @@ pub async fn issue_code(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GrantError(pub &'static str);
 
-/// Exchanges an authorization code for a token, once.
+/// Exchanges an authorization code for a token, once. `client_authenticated` says
+/// whether the client proved itself with its secret; a client that did not (a public
+/// client) may only exchange codes bound to a PKCE challenge, which the verifier proves.
 pub async fn exchange_code(
     inst: &Instance,
     app: &oauth_application::Model,
     code: &str,
     redirect_uri: Option<&str>,
     code_verifier: Option<&str>,
+    client_authenticated: bool,
 ) -> CoreResult<Result<IssuedToken, GrantError>> {
     let Some(grant) = oauth_authorization_code::Entity::find()
         .filter(oauth_authorization_code::Column::CodeHash.eq(crypto::sha256_hex(code)))
@@ -455,6 +457,11 @@ pub async fn exchange_code(
     if redirect_uri.is_some_and(|r| r != grant.redirect_uri) {
         return Ok(Err(GrantError(
             "The redirect URI does not match the authorization request",
+        )));
+    }
+    if !client_authenticated && grant.code_challenge.is_none() {
+        return Ok(Err(GrantError(
+            "The code was issued without PKCE: the client secret is required",
         )));
     }
     if let Some(challenge) = &grant.code_challenge {

@@ -101,14 +101,21 @@ pub async fn create(
     new: NewStatus,
 ) -> CoreResult<status::Model> {
     let account = &author.account;
-    if let Some(key) = &new.idempotency_key {
-        if let Some(existing) = find_idempotent(inst, account.id, key).await? {
-            return Ok(existing);
-        }
+    if let Some(key) = &new.idempotency_key
+        && let Some(existing) = find_idempotent(inst, account.id, key).await?
+    {
+        return Ok(existing);
     }
 
-    let text = new.text.trim().to_string();
-    let spoiler_text = new.spoiler_text.trim().to_string();
+    let mut text = new.text.trim().to_string();
+    let mut spoiler_text = new.spoiler_text.trim().to_string();
+    // Mastodon: a content warning makes the post sensitive, and a content warning
+    // alone becomes the text.
+    let sensitive =
+        new.sensitive.unwrap_or(author.user.default_sensitive) || !spoiler_text.is_empty();
+    if text.is_empty() && !spoiler_text.is_empty() {
+        text = std::mem::take(&mut spoiler_text);
+    }
     let limits = &inst.config.limits;
     let mut errors = ValidationErrors::default();
     if text.is_empty() && new.media_ids.is_empty() {
@@ -129,14 +136,19 @@ pub async fn create(
             format!("must be at most {}", limits.max_media_attachments),
         );
     }
-    let language = match new.language.filter(|l| !l.is_empty()) {
-        Some(l) if is_valid_language(&l) => Some(l),
-        Some(_) => {
-            errors.add("language", "ERR_INVALID", "is not a valid language code");
-            None
-        }
-        None => author.user.default_language.clone(),
-    };
+    // Mastodon's `valid_locale_cascade`: the first valid one of the requested language,
+    // the user's default posting language, their locale and English; an unknown
+    // language is skipped, not an error.
+    let language = [
+        new.language.as_deref(),
+        author.user.default_language.as_deref(),
+        Some(author.user.locale.as_str()),
+    ]
+    .into_iter()
+    .flatten()
+    .find(|l| is_valid_language(l))
+    .unwrap_or("en")
+    .to_string();
     errors.into_result()?;
 
     let visibility = new
@@ -176,10 +188,9 @@ pub async fn create(
         text,
         content,
         spoiler_text: spoiler_text.clone(),
-        sensitive: new.sensitive.unwrap_or(author.user.default_sensitive)
-            || !spoiler_text.is_empty(),
+        sensitive,
         visibility: visibility.as_str().into(),
-        language,
+        language: Some(language),
         application_id: new.application_id,
         has_media: !new.media_ids.is_empty(),
         replies_count: 0,
@@ -340,17 +351,17 @@ async fn write_new_status(
             .exec(txn)
             .await?;
     }
-    if let Some(parent_id) = model.in_reply_to_id {
-        if visibility.is_distributable() {
-            status::Entity::update_many()
-                .col_expr(
-                    status::Column::RepliesCount,
-                    Expr::col(status::Column::RepliesCount).add(1),
-                )
-                .filter(status::Column::Id.eq(parent_id))
-                .exec(txn)
-                .await?;
-        }
+    if let Some(parent_id) = model.in_reply_to_id
+        && visibility.is_distributable()
+    {
+        status::Entity::update_many()
+            .col_expr(
+                status::Column::RepliesCount,
+                Expr::col(status::Column::RepliesCount).add(1),
+            )
+            .filter(status::Column::Id.eq(parent_id))
+            .exec(txn)
+            .await?;
     }
 
     fan_out(txn, model, &mention_ids).await?;
@@ -413,13 +424,13 @@ pub(crate) async fn fan_out(
         OnConflict::columns([home_feed::Column::AccountId, home_feed::Column::StatusId])
             .do_nothing()
             .to_owned();
-    if let Some(author) = account::Entity::find_by_id(author_id).one(txn).await? {
-        if author.is_local() {
-            home_feed::Entity::insert(feed_row(author_id))
-                .on_conflict_do_nothing()
-                .exec_without_returning(txn)
-                .await?;
-        }
+    if let Some(author) = account::Entity::find_by_id(author_id).one(txn).await?
+        && author.is_local()
+    {
+        home_feed::Entity::insert(feed_row(author_id))
+            .on_conflict_do_nothing()
+            .exec_without_returning(txn)
+            .await?;
     }
 
     if Visibility::of(model) == Visibility::Direct {

@@ -173,8 +173,21 @@ pub fn is_valid_tag(name: &str) -> bool {
     matches!(extract_hashtags(&text).as_slice(), [t] if t == name)
 }
 
+/// Rails' `ERB::Util.html_escape`, which Mastodon's formatter uses: `& < > " '`, the
+/// apostrophe as `&#39;`.
 fn escape(s: &str) -> String {
-    html_escape::encode_quoted_attribute(s).into_owned()
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Mastodon's shortened link.
@@ -412,7 +425,7 @@ mod tests {
     fn everything_is_escaped() {
         assert_eq!(
             fmt("<script>alert('x')</script> & \"q\""),
-            "<p>&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;q&quot;</p>"
+            "<p>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;</p>"
         );
     }
 

@@ -174,10 +174,10 @@ pub async fn account_statuses(
 
     if viewer != Some(target.id) {
         let mut allowed = vec!["public", "unlisted"];
-        if let Some(viewer) = viewer {
-            if follows::is_following(conn, viewer, target.id).await? {
-                allowed.push("private");
-            }
+        if let Some(viewer) = viewer
+            && follows::is_following(conn, viewer, target.id).await?
+        {
+            allowed.push("private");
         }
         let mut condition = Expr::col((s.clone(), status::Column::Visibility)).is_in(allowed);
         if let Some(viewer) = viewer {

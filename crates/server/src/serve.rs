@@ -41,9 +41,7 @@ pub async fn run(config: Config, config_path: Option<PathBuf>) -> anyhow::Result
         .await
         .context("the HTTP server failed")?;
     tracing::info!("shutting down");
-    if let Ok(inst) = std::sync::Arc::try_unwrap(inst) {
-        inst.store.close().await;
-    }
+    inst.store.close().await;
     Ok(())
 }
 

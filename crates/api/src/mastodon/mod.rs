@@ -9,6 +9,7 @@ pub mod format;
 pub mod instance;
 pub mod media;
 pub mod notifications;
+pub mod search;
 pub mod statuses;
 pub mod timelines;
 
@@ -40,7 +41,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route(
             "/api/v1/accounts/update_credentials",
-            patch(accounts::update_credentials).layer(upload_limit.clone()),
+            patch(accounts::update_credentials).layer(upload_limit),
         )
         .route("/api/v1/accounts/lookup", get(accounts::lookup))
         .route(
@@ -74,13 +75,11 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/api/v1/statuses/{id}/context", get(statuses::context))
         .route("/api/v1/statuses/{id}/pin", post(statuses::pin))
         .route("/api/v1/statuses/{id}/unpin", post(statuses::unpin))
+        .route("/api/v2/search", get(search::v2))
         .route("/api/v1/timelines/home", get(timelines::home))
         .route("/api/v1/timelines/public", get(timelines::public))
         .route("/api/v1/timelines/tag/{hashtag}", get(timelines::tag))
-        .route(
-            "/api/v1/media",
-            post(media::upload).layer(upload_limit.clone()),
-        )
+        .route("/api/v1/media", post(media::upload).layer(upload_limit))
         .route("/api/v2/media", post(media::upload).layer(upload_limit))
         .route("/api/v1/media/{id}", get(media::show).put(media::update))
         .route("/api/v1/notifications", get(notifications::list))

@@ -69,10 +69,13 @@ pub struct PublicParams {
 }
 
 impl PublicParams {
+    /// As Mastodon's `PublicFeed`: `local` and `remote` together cancel out.
     fn filter(&self) -> PublicFilter {
+        let local = self.local.unwrap_or(false);
+        let remote = self.remote.unwrap_or(false);
         PublicFilter {
-            local: self.local.unwrap_or(false),
-            remote: self.remote.unwrap_or(false),
+            local: local && !remote,
+            remote: remote && !local,
             only_media: self.only_media.unwrap_or(false),
         }
     }

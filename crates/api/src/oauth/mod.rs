@@ -73,20 +73,17 @@ fn client_credentials(headers: &HeaderMap, p: &TokenParams) -> (Option<String>, 
             v.strip_prefix("Basic ")
                 .or_else(|| v.strip_prefix("basic "))
         })
+        && let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(basic.trim())
+        && let Ok(pair) = String::from_utf8(decoded)
+        && let Some((id, secret)) = pair.split_once(':')
     {
-        if let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(basic.trim()) {
-            if let Ok(pair) = String::from_utf8(decoded) {
-                if let Some((id, secret)) = pair.split_once(':') {
-                    let decode = |s: &str| {
-                        url::form_urlencoded::parse(format!("x={s}").as_bytes())
-                            .next()
-                            .map(|(_, v)| v.into_owned())
-                            .unwrap_or_default()
-                    };
-                    return (Some(decode(id)), Some(decode(secret)));
-                }
-            }
-        }
+        let decode = |s: &str| {
+            url::form_urlencoded::parse(format!("x={s}").as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        };
+        return (Some(decode(id)), Some(decode(secret)));
     }
     (p.client_id.clone(), p.client_secret.clone())
 }
@@ -129,6 +126,7 @@ pub async fn token(
     let client_id = client_id
         .filter(|c| !c.is_empty())
         .ok_or_else(invalid_client)?;
+    let client_authenticated = client_secret.as_deref().is_some_and(|s| !s.is_empty());
     let application = match client_secret.as_deref().filter(|s| !s.is_empty()) {
         Some(secret) => oauth::authenticate_application(inst, &client_id, secret).await?,
         // A public client may prove itself with PKCE instead of a secret.
@@ -152,6 +150,7 @@ pub async fn token(
                 code,
                 p.redirect_uri.as_deref(),
                 p.code_verifier.as_deref(),
+                client_authenticated,
             )
             .await?
             .map_err(|e| {

@@ -32,12 +32,11 @@ pub fn path_id(raw: &str) -> ApiResult<i64> {
 /// An account as others may see it: local accounts awaiting approval do not exist yet.
 pub async fn visible_account(inst: &Instance, id: i64) -> ApiResult<account::Model> {
     let account = accounts::get(inst, id).await?;
-    if account.is_local() {
-        if let Some(local) = accounts::find_local_with_user(inst, &account.username).await? {
-            if !local.user.approved {
-                return Err(ApiError::not_found());
-            }
-        }
+    if account.is_local()
+        && let Some(local) = accounts::find_local_with_user(inst, &account.username).await?
+        && !local.user.approved
+    {
+        return Err(ApiError::not_found());
     }
     Ok(account)
 }
@@ -149,15 +148,12 @@ pub struct UpdateCredentials {
     source: Option<SourceParams>,
 }
 
-/// `fields_attributes` as an array of `{name, value}` or an object keyed by index.
+/// `fields_attributes` as an array of `{name, value}` or an object keyed by index. As in
+/// Mastodon, the keys do not matter: fields keep the order in which they were sent.
 fn parse_fields(v: Value) -> ApiResult<Vec<(String, String)>> {
     let items: Vec<Value> = match v {
         Value::Array(items) => items,
-        Value::Object(map) => {
-            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
-            entries.sort_by_key(|(k, _)| k.parse::<u32>().unwrap_or(u32::MAX));
-            entries.into_iter().map(|(_, v)| v).collect()
-        }
+        Value::Object(map) => map.into_iter().map(|(_, v)| v).collect(),
         Value::Null => Vec::new(),
         _ => {
             return Err(ApiError::bad_request(
@@ -387,10 +383,9 @@ pub struct FollowParams {
 
 async fn relationship(app: &AppState, viewer: i64, target: i64) -> ApiResult<Relationship> {
     let mut list = follows::relationships(&app.inst, viewer, &[target]).await?;
-    Ok(list
-        .pop()
+    list.pop()
         .map(Relationship::from)
-        .ok_or_else(ApiError::not_found)?)
+        .ok_or_else(ApiError::not_found)
 }
 
 /// # `POST /api/v1/accounts/:id/follow`

@@ -17,12 +17,11 @@ use crate::state::AppState;
 
 /// Statistics are full counts; they are recomputed at most once a minute.
 pub(crate) async fn cached_stats(app: &AppState) -> ApiResult<Stats> {
-    if let Ok(guard) = app.stats_cache.lock() {
-        if let Some((at, stats)) = guard.as_ref() {
-            if at.elapsed() < Duration::from_secs(60) {
-                return Ok(*stats);
-            }
-        }
+    if let Ok(guard) = app.stats_cache.lock()
+        && let Some((at, stats)) = guard.as_ref()
+        && at.elapsed() < Duration::from_secs(60)
+    {
+        return Ok(*stats);
     }
     let fresh = stats::compute(&app.inst).await?;
     if let Ok(mut guard) = app.stats_cache.lock() {

@@ -8,7 +8,7 @@ use axum::http::HeaderMap;
 use serde::Deserialize;
 use serde_json::Value;
 use starling_core::statuses::{self, NewStatus, Visibility};
-use starling_core::views;
+use starling_core::{CoreError, views};
 
 use crate::auth::{MaybeUser, User, scope};
 use crate::error::{ApiError, ApiResult};
@@ -34,8 +34,9 @@ pub struct CreateParams {
     visibility: Option<String>,
     #[serde(default, deserialize_with = "de::opt_string")]
     language: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_id")]
-    in_reply_to_id: Option<i64>,
+    /// Read as text: an id that is not a number names no status (404, as in Mastodon).
+    #[serde(default, deserialize_with = "de::opt_string")]
+    in_reply_to_id: Option<String>,
     #[serde(default)]
     poll: Option<Value>,
     #[serde(default, deserialize_with = "de::opt_string")]
@@ -74,6 +75,12 @@ pub async fn create(
             ))
         })?),
     };
+    let in_reply_to_id = match p.in_reply_to_id.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => Some(raw.parse::<i64>().map_err(|_| {
+            ApiError::from(CoreError::NotFound.with_message(statuses::REPLY_NOT_FOUND))
+        })?),
+    };
     let idempotency_key = match headers.get("idempotency-key") {
         None => None,
         Some(v) => {
@@ -97,7 +104,7 @@ pub async fn create(
             sensitive: p.sensitive,
             visibility,
             language: p.language,
-            in_reply_to_id: p.in_reply_to_id,
+            in_reply_to_id,
             media_ids: p.media_ids,
             application_id: Some(user.auth.token.application_id),
             idempotency_key,
