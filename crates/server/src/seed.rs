@@ -49,7 +49,8 @@ pub async fn run(config: Config, args: SeedArgs) -> anyhow::Result<()> {
     let mut users = Vec::with_capacity(args.accounts);
     for i in 0..args.accounts {
         let username = format!("bench{stamp}_{i}");
-        let created = now - Duration::days(60);
+        // One second apart: distinct times give distinct ids.
+        let created = now - Duration::days(60) + Duration::seconds(i as i64);
         let account_id = id::id_at(created);
         accounts.push(account::Model {
             id: account_id,
