@@ -1024,3 +1024,42 @@ async fn an_unsupported_locale_is_err_inclusion() {
         })
     );
 }
+
+/// The body of a PEM block, base64-decoded length in bytes.
+fn pem_der_len(pem: &str, label: &str) -> usize {
+    let body: String = pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect::<Vec<_>>()
+        .concat();
+    assert!(
+        pem.starts_with(&format!("-----BEGIN {label}-----")),
+        "not a {label} PEM: {pem}"
+    );
+    let padding = body.chars().rev().take_while(|c| *c == '=').count();
+    body.len() / 4 * 3 - padding
+}
+
+#[tokio::test]
+async fn every_account_gets_its_own_rsa_2048_key_pair_in_standard_pem() {
+    let app = TestApp::start().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let a = starling_core::accounts::find_local(&app.inst, &alice.username)
+        .await
+        .unwrap()
+        .unwrap();
+    let b = starling_core::accounts::find_local(&app.inst, &bob.username)
+        .await
+        .unwrap()
+        .unwrap();
+    // An RSA-2048 SubjectPublicKeyInfo is 294 bytes; its PKCS#8 private key ~1,190.
+    assert_eq!(pem_der_len(&a.public_key_pem, "PUBLIC KEY"), 294);
+    let private = a
+        .private_key_pem
+        .as_deref()
+        .expect("local accounts keep a private key");
+    let private_len = pem_der_len(private, "PRIVATE KEY");
+    assert!((1100..1300).contains(&private_len), "{private_len}");
+    assert_ne!(a.public_key_pem, b.public_key_pem);
+}

@@ -8,10 +8,11 @@
 //!
 //! SQLite normally checkpoints its write-ahead log inside whichever commit crosses
 //! 1,000 pages, so that one request pays for copying the log into the database file and
-//! its `fsync`. Here the writer never checkpoints; a background task on a connection of
-//! its own runs a `PASSIVE` checkpoint every [`CHECKPOINT_INTERVAL`], beside the writer
-//! and readers without blocking either. Durability is unchanged: a commit is durable once
-//! it is in the log.
+//! its `fsync`. Here a background task on a connection of its own runs a `PASSIVE`
+//! checkpoint every [`CHECKPOINT_INTERVAL`], beside the writer and readers without
+//! blocking either; the writer checkpoints itself only when the log passes 10,000
+//! pages, which happens only under sustained bulk writes. Durability is unchanged: a
+//! commit is durable once it is in the log.
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -29,6 +30,11 @@ use crate::error::CoreError;
 
 /// How often the SQLite write-ahead log is checkpointed in the background.
 pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The writer's own automatic checkpoint, in pages of log (40 MB): a backstop that only
+/// fires when sustained writes outrun the background checkpoint, which cannot finish
+/// while the writer keeps appending, so that the log cannot grow without bound.
+const WRITER_CHECKPOINT_PAGES: &str = "10000";
 
 /// Connections to one instance's database.
 #[derive(Clone, Debug)]
@@ -119,7 +125,9 @@ impl Store {
             .busy_timeout(Duration::from_secs(30))
             .foreign_keys(false)
             .pragma("cache_size", "-16000")
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            // After a checkpoint resets the log, shrink its file back to this size.
+            .pragma("journal_size_limit", "67108864");
         let unavailable = |e: sqlx::Error| {
             CoreError::Unavailable(format!("cannot open SQLite database {url}: {e}"))
         };
@@ -131,7 +139,7 @@ impl Store {
                 options
                     .clone()
                     .create_if_missing(true)
-                    .pragma("wal_autocheckpoint", "0"),
+                    .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES),
             )
             .await
             .map_err(unavailable)?;
@@ -231,9 +239,8 @@ mod tests {
         // Give the first checkpoint time to copy the table definition in.
         tokio::time::sleep(CHECKPOINT_INTERVAL * 2).await;
         let before = std::fs::metadata(&path).unwrap().len();
-        // About 200 pages: below SQLite's own 1,000-page automatic checkpoint (which the
-        // writer has turned off anyway), so only the background task can move them into
-        // the database file.
+        // About 200 pages: far below the writer's own 10,000-page checkpoint, so only the
+        // background task can move them into the database file.
         let row = "x".repeat(800);
         for _ in 0..1000 {
             store
