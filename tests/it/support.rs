@@ -400,68 +400,32 @@ impl Drop for TestApp {
 
 // ---- Helpers for the statuses, timelines, follows and bad-input tests. ----
 
-fn gradient_png_crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
+/// A `width`×`height` RGB PNG whose pixels `pixel(x, y)` gives, encoded by `image`
+/// without compression, so that the tests of size limits know the file's size.
+fn encode_png(width: u32, height: u32, pixel: impl Fn(u32, u32) -> [u8; 3]) -> Vec<u8> {
+    use image::ImageEncoder;
+    use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+    let img = image::RgbImage::from_fn(width, height, |x, y| image::Rgb(pixel(x, y)));
+    let mut out = Vec::new();
+    PngEncoder::new_with_quality(
+        &mut out,
+        CompressionType::Uncompressed,
+        FilterType::NoFilter,
+    )
+    .write_image(img.as_raw(), width, height, image::ExtendedColorType::Rgb8)
+    .expect("encode PNG");
+    out
 }
 
-fn gradient_png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-    let mut body = kind.to_vec();
-    body.extend_from_slice(data);
-    out.extend_from_slice(&body);
-    out.extend_from_slice(&gradient_png_crc32(&body).to_be_bytes());
-}
-
-/// A real, valid `width`×`height` RGB PNG (a colour gradient), encoded with stored
-/// (uncompressed) deflate blocks so that no image library is needed.
+/// A real, valid `width`×`height` RGB PNG of a colour gradient.
 pub fn png_bytes(width: u32, height: u32) -> Vec<u8> {
-    let mut raw = Vec::new();
-    for y in 0..height {
-        raw.push(0); // filter: none
-        for x in 0..width {
-            raw.extend_from_slice(&[
-                (x * 255 / width.max(1)) as u8,
-                (y * 255 / height.max(1)) as u8,
-                128,
-            ]);
-        }
-    }
-    let mut zlib = vec![0x78, 0x01];
-    let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
-    for (i, block) in blocks.iter().enumerate() {
-        zlib.push(u8::from(i + 1 == blocks.len()));
-        let len = block.len() as u16;
-        zlib.extend_from_slice(&len.to_le_bytes());
-        zlib.extend_from_slice(&(!len).to_le_bytes());
-        zlib.extend_from_slice(block);
-    }
-    let (mut a, mut b) = (1u32, 0u32);
-    for &byte in &raw {
-        a = (a + u32::from(byte)) % 65_521;
-        b = (b + a) % 65_521;
-    }
-    zlib.extend_from_slice(&((b << 16) | a).to_be_bytes());
-
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut ihdr = Vec::new();
-    ihdr.extend_from_slice(&width.to_be_bytes());
-    ihdr.extend_from_slice(&height.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]); // 8-bit RGB
-    gradient_png_chunk(&mut png, b"IHDR", &ihdr);
-    gradient_png_chunk(&mut png, b"IDAT", &zlib);
-    gradient_png_chunk(&mut png, b"IEND", &[]);
-    png
+    encode_png(width, height, |x, y| {
+        [
+            (x * 255 / width.max(1)) as u8,
+            (y * 255 / height.max(1)) as u8,
+            128,
+        ]
+    })
 }
 
 /// The `next` and `prev` URLs of a `Link` header.
@@ -543,63 +507,9 @@ impl TestApp {
 // Helpers for the accounts, OAuth and web-page tests.
 // ---------------------------------------------------------------------------------
 
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xffff_ffffu32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xedb8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-fn adler32(bytes: &[u8]) -> u32 {
-    let (mut a, mut b) = (1u32, 0u32);
-    for &x in bytes {
-        a = (a + u32::from(x)) % 65_521;
-        b = (b + a) % 65_521;
-    }
-    (b << 16) | a
-}
-
-fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-    let mut body = kind.to_vec();
-    body.extend_from_slice(data);
-    out.extend_from_slice(&body);
-    out.extend_from_slice(&crc32(&body).to_be_bytes());
-}
-
-/// A valid RGB PNG of one colour, built by hand (zlib "stored" blocks, no compression).
+/// A valid RGB PNG of one colour.
 pub fn png_image(width: u32, height: u32, rgb: [u8; 3]) -> Vec<u8> {
-    // Each scanline: filter type 0 (none), then the pixels.
-    let mut row = vec![0u8];
-    row.extend(rgb.iter().copied().cycle().take(width as usize * 3));
-    let raw: Vec<u8> = row.repeat(height as usize);
-    let mut zlib = vec![0x78, 0x01];
-    let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
-    for (i, block) in blocks.iter().enumerate() {
-        zlib.push(u8::from(i + 1 == blocks.len()));
-        let len = block.len() as u16;
-        zlib.extend_from_slice(&len.to_le_bytes());
-        zlib.extend_from_slice(&(!len).to_le_bytes());
-        zlib.extend_from_slice(block);
-    }
-    zlib.extend_from_slice(&adler32(&raw).to_be_bytes());
-    let mut ihdr = Vec::new();
-    ihdr.extend_from_slice(&width.to_be_bytes());
-    ihdr.extend_from_slice(&height.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]); // 8-bit RGB, deflate, no filter, no interlace
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    png_chunk(&mut out, b"IHDR", &ihdr);
-    png_chunk(&mut out, b"IDAT", &zlib);
-    png_chunk(&mut out, b"IEND", &[]);
-    out
+    encode_png(width, height, |_, _| rgb)
 }
 
 /// Undoes the HTML escaping of an attribute value or text in a rendered page.
