@@ -1,5 +1,7 @@
 //! Logging to stderr, filtered by `[log] level` (or `RUST_LOG`), as text or JSON.
 
+use std::io::IsTerminal;
+
 use starling_core::config::LogConfig;
 use tracing_subscriber::EnvFilter;
 
@@ -16,7 +18,9 @@ pub fn init(config: &LogConfig, serving: bool) {
         .unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        // Colours only for a person at a terminal, not in log files or journald.
+        .with_ansi(std::io::stderr().is_terminal());
     let result = if config.format == "json" {
         builder.json().try_init()
     } else {
