@@ -56,9 +56,13 @@ pub async fn v2(
     if wants_accounts
         && looks_like_address
         && let Some(account) = accounts::lookup(&app.inst, q).await?
-        && let Ok(account) = visible_account(&app.inst, account.id).await
     {
-        found.push(Account::build(&app.inst, &account, None));
+        // An account others may not see yet is no result; any other failure is one.
+        match visible_account(&app.inst, account.id).await {
+            Ok(account) => found.push(Account::build(&app.inst, &account, None)),
+            Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => {}
+            Err(e) => return Err(e),
+        }
     }
     Ok(Json(SearchResults {
         accounts: found,
