@@ -10,6 +10,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_initial;
 mod m20261201_000001_reblog_lookup_index;
+mod m20261201_000002_federation;
 
 /// All migrations, oldest first.
 #[derive(Debug)]
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_initial::Migration),
             Box::new(m20261201_000001_reblog_lookup_index::Migration),
+            Box::new(m20261201_000002_federation::Migration),
         ]
     }
 }

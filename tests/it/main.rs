@@ -7,11 +7,15 @@
 
 mod accounts;
 mod bad_input;
+mod edits;
 mod endpoints;
+mod federation;
 mod follows;
 mod instance;
+mod interactions;
 mod oauth;
 mod process;
+mod remote_statuses;
 mod statuses;
 mod support;
 mod timelines;

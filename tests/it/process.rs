@@ -966,3 +966,88 @@ async fn sigkill_during_a_burst_of_posts_loses_no_accepted_post() {
     })
     .await;
 }
+
+/// The federation settings of test networks, for a configuration file.
+fn federating(config: ConfigFile) -> ConfigFile {
+    config
+        .set("federation", "allow_private_addresses", "true")
+        .set("federation", "request_timeout_secs", "5")
+        .set("federation", "connect_timeout_secs", "2")
+        .set("federation", "retry_base_ms", "200")
+        .set("federation", "retry_max_ms", "1000")
+}
+
+#[tokio::test]
+async fn sigkill_with_deliveries_pending_delivers_each_exactly_once_after_restart() {
+    timed(async {
+        const POSTS: usize = 12;
+        let mut beta = crate::support::TestApp::start().await;
+        let bob = beta.user("bob").await;
+        let world = World::new().await;
+        world.write_config(&federating(world.config()));
+        let password = world.create_account("alice", false).await;
+        let server = world.serve().await;
+        let token = server.login_ok("alice@example.com", &password).await;
+        let alice = format!("alice@127.0.0.1:{}", world.port);
+        beta.follow_remote(&bob, &alice).await;
+
+        // Beta goes down; alpha accepts posts whose deliveries must wait.
+        beta.go_down().await;
+        let mut uris = Vec::new();
+        for i in 0..POSTS {
+            let s = server.post_status(&token, &format!("pending {i}")).await;
+            uris.push(s["uri"].as_str().unwrap().to_string());
+        }
+        // Every post is in the queue (none delivered: beta is down).
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let out = world
+                .run(&["federation", "status", "--json"])
+                .await
+                .success();
+            let status: Value = serde_json::from_str(&out.stdout).expect("status JSON");
+            if status["queued_deliveries"] == POSTS && status["pending_events"] == 0 {
+                let beta_host = &status["hosts"][0];
+                assert_eq!(beta_host["queued"], POSTS, "{status}");
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "deliveries never queued: {status}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        server.kill().await;
+
+        beta.come_back().await;
+        let server = world.serve().await;
+        let mut got = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while got.len() < POSTS {
+            got = beta
+                .home(&bob)
+                .await
+                .into_iter()
+                .filter(|s| s["account"]["acct"] == alice.as_str())
+                .map(|s| s["uri"].as_str().unwrap().to_string())
+                .collect();
+            assert!(
+                Instant::now() < deadline,
+                "{} of {POSTS} posts arrived after the restart:\n{}",
+                got.len(),
+                server.log()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let distinct: std::collections::HashSet<_> = got.iter().collect();
+        assert_eq!(distinct.len(), POSTS, "a post arrived twice: {got:?}");
+        assert_eq!(got.len(), POSTS);
+        for uri in &uris {
+            assert!(got.contains(uri), "{uri} never arrived");
+        }
+        let out = world.run(&["federation", "status"]).await.success();
+        assert!(out.stdout.contains("reachable"), "{}", out.stdout);
+        server.terminate().await;
+    })
+    .await;
+}

@@ -119,6 +119,12 @@ pub fn test_config(dir: &std::path::Path, db_url: &str, port: u16) -> Config {
     config.limits.api_requests_per_5min = 0;
     config.limits.registrations_per_30min = 0;
     config.limits.sign_ins_per_5min = 0;
+    // Test instances federate over loopback, quickly.
+    config.federation.allow_private_addresses = true;
+    config.federation.request_timeout_secs = 5;
+    config.federation.connect_timeout_secs = 2;
+    config.federation.retry_base_ms = 200;
+    config.federation.retry_max_ms = 1_000;
     config
 }
 
@@ -143,6 +149,7 @@ impl std::fmt::Debug for TestApp {
 /// Builds a [`TestApp`] with configuration tweaks.
 pub struct TestAppBuilder {
     tweak: Box<dyn FnOnce(&mut Config) + Send>,
+    workers: bool,
 }
 
 impl TestAppBuilder {
@@ -155,7 +162,15 @@ impl TestAppBuilder {
         self
     }
 
+    /// Runs the instance without its federation workers, so that the outbox events
+    /// core writes stay in the table for the test to read.
+    pub fn without_federation_workers(mut self) -> Self {
+        self.workers = false;
+        self
+    }
+
     pub async fn start(self) -> TestApp {
+        init_test_logging();
         let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
         let db = TestDatabase::create(&dir).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -165,14 +180,7 @@ impl TestAppBuilder {
         let mut config = test_config(dir.path(), &db.url, addr.port());
         (self.tweak)(&mut config);
         let inst = Instance::open(config).await.expect("open instance");
-        let state = starling_api::AppState::new(inst.clone());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            let _ = starling_api::serve(listener, state, async {
-                let _ = rx.await;
-            })
-            .await;
-        });
+        let (tx, server) = spawn_server(inst.clone(), listener, self.workers);
         TestApp {
             base: inst.urls.base().to_string(),
             inst,
@@ -187,6 +195,46 @@ impl TestAppBuilder {
             _db: db,
         }
     }
+}
+
+/// With `STARLING_TEST_LOG=<filter>` (e.g. `starling_federation=debug`), test instances
+/// log to stderr.
+fn init_test_logging() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if let Ok(filter) = std::env::var("STARLING_TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .try_init();
+        }
+    });
+}
+
+/// Serves `inst` (client API, federation and its workers) on `listener` until the
+/// returned sender fires.
+fn spawn_server(
+    inst: Arc<Instance>,
+    listener: tokio::net::TcpListener,
+    with_workers: bool,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let fed = starling_federation::Federation::new(inst).expect("federation");
+    let workers = with_workers.then(|| starling_federation::workers::start(&fed));
+    let state = starling_api::AppState::new(fed);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let _ = starling_api::serve(listener, state, async {
+            let _ = rx.await;
+        })
+        .await;
+        if let Some(workers) = workers {
+            workers.stop().await;
+        }
+    });
+    (tx, server)
 }
 
 /// A local user with a token carrying every user scope.
@@ -235,6 +283,7 @@ impl TestApp {
     pub fn builder() -> TestAppBuilder {
         TestAppBuilder {
             tweak: Box::new(|_| {}),
+            workers: true,
         }
     }
 
@@ -244,6 +293,28 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    /// Takes the instance off the network (HTTP server and federation workers stop;
+    /// the database stays), as a host that goes down.
+    pub async fn go_down(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+
+    /// Brings a downed instance back on the same address and database.
+    pub async fn come_back(&mut self) {
+        assert!(self.server.is_none(), "the instance is up");
+        let listener = tokio::net::TcpListener::bind(self.addr)
+            .await
+            .expect("bind the same address again");
+        let (tx, server) = spawn_server(self.inst.clone(), listener, true);
+        self.shutdown = Some(tx);
+        self.server = Some(server);
     }
 
     /// Stops the HTTP server and waits for it.

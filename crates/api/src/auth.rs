@@ -58,6 +58,7 @@ pub mod scope {
         ReadFilters => ["read:filters"],
         ReadLists => ["read:lists"],
         ReadFavourites => ["read:favourites"],
+        WriteFavourites => ["write:favourites"],
         ReadBookmarks => ["read:bookmarks"],
         ReadSearch => ["read:search"],
         Read => ["read"],

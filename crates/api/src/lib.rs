@@ -110,7 +110,7 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("public, max-age=31536000, immutable"),
         ))
         .service(ServeDir::new(state.inst.media.root()));
-    Router::new()
+    let client = Router::new()
         .merge(api)
         .route(
             "/oauth/authorize",
@@ -126,6 +126,13 @@ pub fn router(state: AppState) -> Router {
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
+        .with_state(state.clone());
+    let federation = starling_federation::routes::router(state.fed.clone()).layer(
+        DefaultBodyLimit::max(state.inst.config.federation.max_inbox_bytes),
+    );
+    Router::new()
+        .merge(federation)
+        .merge(client)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -136,7 +143,6 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(TraceLayer::new_for_http())
-        .with_state(state)
 }
 
 /// The router behind trailing-slash normalisation (`/api/v1/instance/` works).

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use starling_core::Instance;
+use starling_federation::Federation;
 
 use crate::ratelimit::RateLimits;
 
@@ -14,6 +15,8 @@ use crate::ratelimit::RateLimits;
 #[derive(Clone)]
 pub struct AppState {
     pub inst: Arc<Instance>,
+    /// Federation: remote lookups for search, document negotiation for pages.
+    pub fed: Arc<Federation>,
     pub limits: Arc<RateLimits>,
     trusted_proxies: Arc<Vec<ipnet::IpNet>>,
     /// Instance statistics and when they were counted.
@@ -30,7 +33,8 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    pub fn new(inst: Arc<Instance>) -> Self {
+    pub fn new(fed: Arc<Federation>) -> Self {
+        let inst = fed.inst.clone();
         let trusted_proxies = inst
             .config
             .server
@@ -41,6 +45,7 @@ impl AppState {
         let limits = RateLimits::new(&inst.config.limits);
         Self {
             inst,
+            fed,
             limits: Arc::new(limits),
             trusted_proxies: Arc::new(trusted_proxies),
             stats_cache: Arc::default(),

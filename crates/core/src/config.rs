@@ -22,6 +22,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub storage: StorageConfig,
     pub limits: LimitsConfig,
+    pub federation: FederationConfig,
     pub log: LogConfig,
 }
 
@@ -186,6 +187,57 @@ impl Default for LimitsConfig {
             api_requests_per_5min: 300,
             registrations_per_30min: 5,
             sign_ins_per_5min: 25,
+        }
+    }
+}
+
+/// `[federation]`: how this instance talks to other servers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FederationConfig {
+    /// Allow requests to private, loopback and link-local addresses, `http://` URLs and
+    /// `host:port` domains. For test networks only: it opens the server to SSRF.
+    pub allow_private_addresses: bool,
+    /// Require signed requests for ActivityPub documents ("secure mode").
+    pub authorized_fetch: bool,
+    /// Deliveries in flight at once, over all hosts.
+    pub delivery_concurrency: usize,
+    /// Deliveries in flight at once to one host.
+    pub per_host_concurrency: usize,
+    /// Seconds to wait for a remote server to accept a connection.
+    pub connect_timeout_secs: u64,
+    /// Seconds to wait for a remote server's whole answer.
+    pub request_timeout_secs: u64,
+    /// First pause before retrying a failing host, in milliseconds; it doubles with each
+    /// failure (with jitter) up to `retry_max_ms`.
+    pub retry_base_ms: u64,
+    /// Longest pause between retries of a failing host, in milliseconds.
+    pub retry_max_ms: u64,
+    /// Hours a delivery is kept while its host fails (7 days); then it is dropped.
+    pub delivery_max_age_hours: u64,
+    /// Bytes of a remote document (actor, post, WebFinger answer) we read.
+    pub max_fetch_bytes: usize,
+    /// Bytes of an activity POSTed to our inboxes.
+    pub max_inbox_bytes: usize,
+    /// Parent posts fetched, one after the other, to thread a remote reply.
+    pub max_thread_fetch_depth: usize,
+}
+
+impl Default for FederationConfig {
+    fn default() -> Self {
+        Self {
+            allow_private_addresses: false,
+            authorized_fetch: false,
+            delivery_concurrency: 64,
+            per_host_concurrency: 4,
+            connect_timeout_secs: 10,
+            request_timeout_secs: 30,
+            retry_base_ms: 30_000,
+            retry_max_ms: 6 * 60 * 60 * 1000,
+            delivery_max_age_hours: 7 * 24,
+            max_fetch_bytes: 2 * 1024 * 1024,
+            max_inbox_bytes: 1024 * 1024,
+            max_thread_fetch_depth: 10,
         }
     }
 }
@@ -361,6 +413,31 @@ impl Config {
         }
         if self.limits.max_body_bytes < 1024 {
             err("limits.max_body_bytes", "must be at least 1024".into());
+        }
+        let fed = &self.federation;
+        for (key, value) in [
+            ("federation.delivery_concurrency", fed.delivery_concurrency),
+            ("federation.per_host_concurrency", fed.per_host_concurrency),
+            (
+                "federation.connect_timeout_secs",
+                fed.connect_timeout_secs as usize,
+            ),
+            (
+                "federation.request_timeout_secs",
+                fed.request_timeout_secs as usize,
+            ),
+            ("federation.max_fetch_bytes", fed.max_fetch_bytes),
+            ("federation.max_inbox_bytes", fed.max_inbox_bytes),
+        ] {
+            if value == 0 {
+                err(key, "must be at least 1".into());
+            }
+        }
+        if fed.retry_max_ms < fed.retry_base_ms {
+            err(
+                "federation.retry_max_ms",
+                "must not be less than federation.retry_base_ms".into(),
+            );
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             err(

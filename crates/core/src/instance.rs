@@ -17,6 +17,8 @@ pub struct Instance {
     pub store: Store,
     pub urls: Urls,
     pub media: MediaStore,
+    /// Wakes the federation consumer of [`crate::events`] after a commit.
+    pub events_notify: tokio::sync::Notify,
 }
 
 impl Instance {
@@ -36,7 +38,13 @@ impl Instance {
             store,
             urls,
             media,
+            events_notify: tokio::sync::Notify::new(),
         })
+    }
+
+    /// Tells the event consumer that committed events wait (see [`crate::events`]).
+    pub fn events_written(&self) {
+        self.events_notify.notify_one();
     }
 
     /// The host part of account addresses (`alice@<domain>`).

@@ -10,11 +10,14 @@
 //! transaction. State lives in an explicit [`Instance`], never in globals.
 
 pub mod accounts;
+pub mod blocks;
 pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod entities;
 pub mod error;
+pub mod events;
+pub mod favourites;
 pub mod follows;
 pub mod id;
 pub mod instance;
@@ -23,6 +26,9 @@ pub mod media;
 pub mod notifications;
 pub mod oauth;
 pub mod paging;
+pub mod reblogs;
+pub mod reports;
+pub mod settings;
 pub mod stats;
 pub mod statuses;
 pub mod text;

@@ -320,6 +320,14 @@ pub fn char_count(s: &str) -> usize {
     s.graphemes(true).count()
 }
 
+/// Plain text of remote HTML (display names, field names): tags dropped, entities
+/// decoded, whitespace runs collapsed.
+pub fn strip_tags(html: &str) -> String {
+    let text = ammonia::Builder::empty().clean(html).to_string();
+    let decoded = html_escape::decode_html_entities(&text);
+    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Sanitises HTML from outside (remote posts and profiles) to Mastodon's strict set:
 /// basic formatting, lists, code, quotes and links with safe schemes; microformat and
 /// mention classes only; every link `rel="nofollow noopener"`, `target="_blank"`.

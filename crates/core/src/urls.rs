@@ -65,6 +65,26 @@ impl Urls {
         format!("{}/statuses/{id}", self.actor(username))
     }
 
+    /// ActivityPub `conversation`/`context` of a thread started here.
+    pub fn conversation(&self, root_id: i64) -> String {
+        format!("{}/contexts/{root_id}", self.base)
+    }
+
+    /// Id of a `Follow` activity sent by a local actor.
+    pub fn follow_activity(&self, username: &str, follow_id: i64) -> String {
+        format!("{}#follows/{follow_id}", self.actor(username))
+    }
+
+    /// Id of an activity sent by a local actor (`Like`, `Undo`, `Accept`, `Update`, …).
+    pub fn activity(&self, username: &str, kind: &str, id: i64) -> String {
+        format!("{}#{kind}/{id}", self.actor(username))
+    }
+
+    /// The instance actor, which signs fetches made on behalf of the instance.
+    pub fn instance_actor(&self) -> String {
+        format!("{}/actor", self.base)
+    }
+
     /// Web page of a local status.
     pub fn status_page(&self, username: &str, id: i64) -> String {
         format!("{}/{id}", self.profile(username))

@@ -8,8 +8,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::accounts;
 use crate::entities::{
-    account, media_attachment, notification, oauth_application, status, status_mention, status_pin,
-    status_tag, tag,
+    account, favourite, media_attachment, notification, oauth_application, status, status_mention,
+    status_pin, status_tag, tag,
 };
 use crate::error::CoreResult;
 use crate::instance::Instance;
@@ -129,7 +129,7 @@ pub async fn status_views(
             .collect()
     };
 
-    let (pinned, reblogged): (Vec<i64>, Vec<i64>) = match viewer {
+    let (pinned, reblogged, favourited): (Vec<i64>, Vec<i64>, Vec<i64>) = match viewer {
         Some(viewer) => {
             let own: Vec<i64> = all
                 .iter()
@@ -159,7 +159,15 @@ pub async fn status_views(
                 .into_iter()
                 .flatten()
                 .collect();
-            (pinned, reblogged)
+            let favourited = favourite::Entity::find()
+                .select_only()
+                .column(favourite::Column::StatusId)
+                .filter(favourite::Column::AccountId.eq(viewer))
+                .filter(favourite::Column::StatusId.is_in(ids.clone()))
+                .into_tuple()
+                .all(conn)
+                .await?;
+            (pinned, reblogged, favourited)
         }
         None => Default::default(),
     };
@@ -185,6 +193,7 @@ pub async fn status_views(
             media: media.get(&s.id).cloned().unwrap_or_default(),
             application: s.application_id.and_then(|id| apps.get(&id).cloned()),
             viewer: viewer.map(|_| ViewerMarks {
+                favourited: favourited.contains(&s.id),
                 reblogged: reblogged.contains(&s.id),
                 pinned: pinned.contains(&s.id),
                 ..ViewerMarks::default()

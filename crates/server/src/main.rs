@@ -1,13 +1,15 @@
 //! `starling`: the command line of a Starling instance.
 //!
 //! `starling serve` runs the instance; `starling migrate` applies database migrations;
-//! `starling account …` manages local accounts; `starling config check` validates the
+//! `starling account …` manages local accounts; `starling federation status` shows the
+//! delivery queue and remote hosts; `starling config check` validates the
 //! configuration. Every command takes `--config FILE` (default `./config.toml` when it
 //! exists) and honours `STARLING_<SECTION>__<KEY>` environment overrides. Progress and
 //! errors go to stderr; failures exit non-zero.
 
 mod account;
 mod check;
+mod federation;
 mod logging;
 mod seed;
 mod serve;
@@ -41,6 +43,9 @@ enum Command {
     /// Manage local accounts.
     #[command(subcommand)]
     Account(account::AccountCommand),
+    /// Inspect federation: the delivery queue and remote hosts.
+    #[command(subcommand)]
+    Federation(federation::FederationCommand),
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -95,6 +100,7 @@ fn main() -> ExitCode {
             Command::Config(ConfigCommand::Check) => {
                 check::run(config, cli.config.as_deref()).await
             }
+            Command::Federation(cmd) => federation::run(config, cmd).await,
             Command::Seed(args) => seed::run(config, args).await,
         }
     });

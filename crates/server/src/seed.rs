@@ -81,6 +81,8 @@ pub async fn run(config: Config, args: SeedArgs) -> anyhow::Result<()> {
             featured_url: Some(urls.featured(&username)),
             public_key_pem: keys.public_pem.clone(),
             private_key_pem: Some(keys.private_pem.clone()),
+            public_key_id: None,
+            also_known_as: "[]".into(),
             followers_count: 0,
             following_count: 0,
             statuses_count: 0,
@@ -217,6 +219,7 @@ pub async fn run(config: Config, args: SeedArgs) -> anyhow::Result<()> {
                 reblogs_count: 0,
                 favourites_count: 0,
                 edited_at: None,
+                conversation: None,
                 created_at: at,
                 updated_at: at,
             });

@@ -36,11 +36,15 @@ pub async fn run(config: Config, config_path: Option<PathBuf>) -> anyhow::Result
             inst.urls.base()
         );
     }
-    let state = AppState::new(inst.clone());
+    let fed = starling_federation::Federation::new(inst.clone())
+        .context("cannot set up federation (check [federation])")?;
+    let workers = starling_federation::workers::start(&fed);
+    let state = AppState::new(fed);
     starling_api::serve(listener, state, shutdown_signal())
         .await
         .context("the HTTP server failed")?;
     tracing::info!("shutting down");
+    workers.stop().await;
     inst.store.close().await;
     Ok(())
 }

@@ -73,6 +73,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             get(statuses::show).delete(statuses::delete),
         )
         .route("/api/v1/statuses/{id}/context", get(statuses::context))
+        // `PUT /api/v1/statuses/:id`, `…/history`, `…/source`.
+        .merge(statuses::edit::routes())
         .route("/api/v1/statuses/{id}/pin", post(statuses::pin))
         .route("/api/v1/statuses/{id}/unpin", post(statuses::unpin))
         .route("/api/v2/search", get(search::v2))
@@ -105,7 +107,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/api/v1/blocks", get(empty::blocks))
         .route("/api/v1/domain_blocks", get(empty::blocks))
         .route("/api/v1/mutes", get(empty::mutes))
-        .route("/api/v1/favourites", get(empty::favourites))
+        // Favourites and boosts, with `GET /api/v1/favourites`.
+        .merge(statuses::interactions::routes())
         .route("/api/v1/bookmarks", get(empty::bookmarks))
         .route("/api/v1/conversations", get(empty::read_list))
         .route("/api/v1/followed_tags", get(empty::read_list))

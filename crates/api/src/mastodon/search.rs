@@ -1,7 +1,9 @@
 //! `GET /api/v2/search`, the exact-address subset: `q` naming an account this instance
 //! knows (`alice`, `@alice`, `alice@this.domain`, `@bob@remote.example`) finds it.
 //! Clients resolve account names this way before following, showing or listing one
-//! (toot's `whois`, `follow`, `followers` …). Full-text search of accounts, statuses
+//! (toot's `whois`, `follow`, `followers` …). With `resolve=true` (signed-in users
+//! only, as Mastodon), an address of another server is looked up through WebFinger and
+//! the URL of a remote actor or post is fetched. Full-text search of accounts, statuses
 //! and hashtags is not supported yet: those lists are empty.
 
 use axum::Json;
@@ -14,6 +16,7 @@ use crate::auth::{MaybeUser, scope};
 use crate::error::{ApiError, ApiResult};
 use crate::mastodon::accounts::entity::Account;
 use crate::mastodon::accounts::visible_account;
+use crate::mastodon::statuses::entity::Status;
 use crate::params::{Params, de};
 use crate::state::AppState;
 
@@ -64,9 +67,39 @@ pub async fn v2(
             Err(e) => return Err(e),
         }
     }
+    let mut statuses = Vec::new();
+    if found.is_empty()
+        && p.resolve == Some(true)
+        && let Some(me) = &viewer.local
+    {
+        use starling_federation::resolve::{Resolved, resolve};
+        match resolve(&app.fed, q).await {
+            Ok(Some(Resolved::Account(account))) if wants_accounts => {
+                if let Ok(account) = visible_account(&app.inst, account.id).await {
+                    found.push(Account::build(&app.inst, &account, None));
+                }
+            }
+            Ok(Some(Resolved::Status(status)))
+                if p.kind.as_deref().is_none_or(|k| k == "statuses") =>
+            {
+                let viewer_id = Some(me.account.id);
+                if starling_core::statuses::can_view(&app.inst, &status, viewer_id).await? {
+                    let view =
+                        starling_core::views::status_view(&app.inst, *status, viewer_id).await?;
+                    statuses.push(
+                        serde_json::to_value(Status::build(&app.inst, &view, false))
+                            .unwrap_or_default(),
+                    );
+                }
+            }
+            Ok(_) => {}
+            // Mastodon answers an unresolvable query with no results.
+            Err(e) => tracing::info!(q, error = %e, "search could not resolve a remote resource"),
+        }
+    }
     Ok(Json(SearchResults {
         accounts: found,
-        statuses: Vec::new(),
+        statuses,
         hashtags: Vec::new(),
     }))
 }

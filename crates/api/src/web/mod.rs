@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
@@ -225,8 +225,14 @@ async fn local_account(
 async fn profile(
     State(app): State<AppState>,
     Path(handle): Path<String>,
+    headers: HeaderMap,
     Params(q): Params<OlderThan>,
 ) -> Response {
+    if starling_federation::routes::wants_activity_json(&headers)
+        && let Some(username) = handle.strip_prefix('@')
+    {
+        return starling_federation::routes::actor_response(&app.fed, username).await;
+    }
     let account = match local_account(&app, &handle).await {
         Ok(Some(a)) => a,
         Ok(None) => return not_found_page(&app),
@@ -288,7 +294,13 @@ async fn profile(
 async fn status_page(
     State(app): State<AppState>,
     Path((handle, id)): Path<(String, String)>,
+    headers: HeaderMap,
 ) -> Response {
+    if starling_federation::routes::wants_activity_json(&headers)
+        && let Some(username) = handle.strip_prefix('@')
+    {
+        return starling_federation::routes::status_response(&app.fed, username, &id).await;
+    }
     let Ok(id) = id.parse::<i64>() else {
         return not_found_page(&app);
     };

@@ -36,6 +36,10 @@ pub struct Model {
     pub following_url: Option<String>,
     pub featured_url: Option<String>,
     pub public_key_pem: String,
+    /// The key's id as the actor publishes it (remote accounts).
+    pub public_key_id: Option<String>,
+    /// JSON list of actor URIs this account is also known as.
+    pub also_known_as: String,
     pub private_key_pem: Option<String>,
     pub followers_count: i64,
     pub following_count: i64,

@@ -28,6 +28,8 @@ pub struct Model {
     pub reblogs_count: i64,
     pub favourites_count: i64,
     pub edited_at: Option<DateTimeUtc>,
+    /// ActivityPub `conversation`/`context` of the thread.
+    pub conversation: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

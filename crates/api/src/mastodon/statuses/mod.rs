@@ -1,6 +1,8 @@
 //! Statuses: posting, reading, deleting, threads and pins.
 
+pub mod edit;
 pub mod entity;
+pub mod interactions;
 
 use axum::Json;
 use axum::extract::{Path, State};

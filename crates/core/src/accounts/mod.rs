@@ -13,6 +13,8 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
+pub mod remote;
+
 use crate::crypto;
 use crate::entities::{account, oauth_access_token, user, web_session};
 use crate::error::{CoreError, CoreResult, ValidationErrors};
@@ -207,6 +209,8 @@ pub async fn create_local(inst: &Instance, new: NewLocalAccount) -> CoreResult<L
         featured_url: Some(urls.featured(&username)),
         public_key_pem: keys.public_pem,
         private_key_pem: Some(keys.private_pem),
+        public_key_id: None,
+        also_known_as: "[]".into(),
         followers_count: 0,
         following_count: 0,
         statuses_count: 0,
@@ -660,6 +664,7 @@ pub async fn update_profile(
     if let Some(path) = &header {
         account.header_file = Set(Some(path.clone()));
     }
+    let profile_changed = account.is_changed();
     account.updated_at = Set(Utc::now());
 
     let mut user = local.user.clone().into_active_model();
@@ -677,7 +682,11 @@ pub async fn update_profile(
     let txn = inst.store.begin().await?;
     let account = account.update(&txn).await?;
     let user = user.update(&txn).await?;
+    if profile_changed {
+        crate::events::emit(&txn, account.id, &crate::events::Event::ProfileUpdated).await?;
+    }
     txn.commit().await?;
+    inst.events_written();
 
     // Replaced images are removed only once the new ones are committed.
     if avatar.is_some()
@@ -775,6 +784,18 @@ pub async fn delete_local(inst: &Instance, local: &LocalAccount) -> CoreResult<(
     let account_id = local.account.id;
     let media = crate::media::files_of_account(&inst.store.read, account_id).await?;
     let txn = inst.store.begin().await?;
+    let inboxes = remote::related_inboxes(&txn, account_id).await?;
+    if !inboxes.is_empty() {
+        crate::events::emit(
+            &txn,
+            account_id,
+            &crate::events::Event::AccountDeleted {
+                uri: local.account.uri.clone(),
+                inboxes,
+            },
+        )
+        .await?;
+    }
     crate::statuses::delete_all_of_account(&txn, account_id).await?;
     crate::follows::remove_all_of_account(&txn, account_id).await?;
     revoke_all_sessions(&txn, local.user.id).await?;
@@ -800,6 +821,7 @@ pub async fn delete_local(inst: &Instance, local: &LocalAccount) -> CoreResult<(
         .exec(&txn)
         .await?;
     txn.commit().await?;
+    inst.events_written();
     for path in media {
         inst.media.remove(&path).await;
     }

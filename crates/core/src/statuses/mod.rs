@@ -17,10 +17,14 @@ use crate::entities::{
     status_mention, status_pin, status_tag, tag,
 };
 use crate::error::{CoreError, CoreResult, ValidationErrors};
+use crate::events::{self, Event};
 use crate::id::next_id;
 use crate::instance::Instance;
 pub use crate::languages::is_valid_language;
 use crate::text;
+
+pub mod edit;
+pub mod inbound;
 
 /// How long an `Idempotency-Key` is remembered (Mastodon: one hour).
 pub const IDEMPOTENCY_WINDOW_MINUTES: i64 = 60;
@@ -107,49 +111,20 @@ pub async fn create(
         return Ok(existing);
     }
 
-    let mut text = new.text.trim().to_string();
-    let mut spoiler_text = new.spoiler_text.trim().to_string();
-    // Mastodon: a content warning makes the post sensitive, and a content warning
-    // alone becomes the text.
-    let sensitive =
-        new.sensitive.unwrap_or(author.user.default_sensitive) || !spoiler_text.is_empty();
-    if text.is_empty() && !spoiler_text.is_empty() {
-        text = std::mem::take(&mut spoiler_text);
-    }
-    let limits = &inst.config.limits;
-    let mut errors = ValidationErrors::default();
-    if text.is_empty() && new.media_ids.is_empty() {
-        errors.add("text", "ERR_BLANK", "can't be blank");
-    }
-    let length = text::countable_length(&text) + text::char_count(&spoiler_text);
-    if length > limits.max_post_chars {
-        errors.add(
-            "text",
-            "ERR_TOO_LONG",
-            format!("character limit of {} exceeded", limits.max_post_chars),
-        );
-    }
-    if new.media_ids.len() > limits.max_media_attachments {
-        errors.add(
-            "media_attachments",
-            "ERR_TOO_LONG",
-            format!("must be at most {}", limits.max_media_attachments),
-        );
-    }
-    // Mastodon's `valid_locale_cascade`: the first valid one of the requested language,
-    // the user's default posting language, their locale and English; an unknown
-    // language is skipped, not an error.
-    let language = [
-        new.language.as_deref(),
-        author.user.default_language.as_deref(),
-        Some(author.user.locale.as_str()),
-    ]
-    .into_iter()
-    .flatten()
-    .find(|l| is_valid_language(l))
-    .unwrap_or("en")
-    .to_string();
-    errors.into_result()?;
+    let CheckedText {
+        text,
+        spoiler_text,
+        sensitive,
+        language,
+    } = check_text(
+        inst,
+        author,
+        &new.text,
+        &new.spoiler_text,
+        new.sensitive,
+        &[new.language.as_deref()],
+        new.media_ids.len(),
+    )?;
 
     let visibility = new
         .visibility
@@ -197,6 +172,12 @@ pub async fn create(
         reblogs_count: 0,
         favourites_count: 0,
         edited_at: None,
+        conversation: Some(
+            parent
+                .as_ref()
+                .and_then(|p| p.conversation.clone())
+                .unwrap_or_else(|| inst.urls.conversation(id)),
+        ),
         created_at: now,
         updated_at: now,
     };
@@ -223,8 +204,88 @@ pub async fn create(
         }
         Err(e) => return Err(e),
     }
+    events::emit(
+        &txn,
+        account.id,
+        &Event::StatusCreated {
+            status_id: model.id,
+        },
+    )
+    .await?;
     txn.commit().await?;
+    inst.events_written();
     Ok(model)
+}
+
+/// A local status's text fields once [`check_text`] accepted them.
+pub(crate) struct CheckedText {
+    pub text: String,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+    pub language: String,
+}
+
+/// The checks a local status's text passes when it is posted and when it is edited.
+/// `languages` are tried before the author's defaults; `media_count` is the number of
+/// distinct attachments.
+pub(crate) fn check_text(
+    inst: &Instance,
+    author: &LocalAccount,
+    text: &str,
+    spoiler_text: &str,
+    sensitive: Option<bool>,
+    languages: &[Option<&str>],
+    media_count: usize,
+) -> CoreResult<CheckedText> {
+    let mut text = text.trim().to_string();
+    let mut spoiler_text = spoiler_text.trim().to_string();
+    // Mastodon: a content warning makes the post sensitive, and a content warning
+    // alone becomes the text.
+    let sensitive = sensitive.unwrap_or(author.user.default_sensitive) || !spoiler_text.is_empty();
+    if text.is_empty() && !spoiler_text.is_empty() {
+        text = std::mem::take(&mut spoiler_text);
+    }
+    let limits = &inst.config.limits;
+    let mut errors = ValidationErrors::default();
+    if text.is_empty() && media_count == 0 {
+        errors.add("text", "ERR_BLANK", "can't be blank");
+    }
+    let length = text::countable_length(&text) + text::char_count(&spoiler_text);
+    if length > limits.max_post_chars {
+        errors.add(
+            "text",
+            "ERR_TOO_LONG",
+            format!("character limit of {} exceeded", limits.max_post_chars),
+        );
+    }
+    if media_count > limits.max_media_attachments {
+        errors.add(
+            "media_attachments",
+            "ERR_TOO_LONG",
+            format!("must be at most {}", limits.max_media_attachments),
+        );
+    }
+    // Mastodon's `valid_locale_cascade`: the first valid one of the requested language,
+    // the user's default posting language, their locale and English; an unknown
+    // language is skipped, not an error.
+    let language = languages
+        .iter()
+        .copied()
+        .chain([
+            author.user.default_language.as_deref(),
+            Some(author.user.locale.as_str()),
+        ])
+        .flatten()
+        .find(|l| is_valid_language(l))
+        .unwrap_or("en")
+        .to_string();
+    errors.into_result()?;
+    Ok(CheckedText {
+        text,
+        spoiler_text,
+        sensitive,
+        language,
+    })
 }
 
 async fn find_idempotent(
@@ -336,6 +397,28 @@ async fn write_new_status(
         .await?;
     }
 
+    count_new_status(txn, model).await?;
+    fan_out(txn, model, &mention_ids).await?;
+
+    let local_mentions: Vec<i64> = mentioned
+        .iter()
+        .filter(|(_, a)| a.is_local() && a.id != author_id && a.suspended_at.is_none())
+        .map(|(_, a)| a.id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    crate::notifications::notify_many(txn, &local_mentions, author_id, "mention", Some(model.id))
+        .await?;
+    Ok(())
+}
+
+/// The counters a new status adds to: its author's `statuses_count` and
+/// `last_status_at` (not for direct messages), its parent's `replies_count` (when
+/// distributable).
+pub(crate) async fn count_new_status(
+    txn: &DatabaseTransaction,
+    model: &status::Model,
+) -> CoreResult<()> {
     let visibility = Visibility::of(model);
     if visibility != Visibility::Direct {
         account::Entity::update_many()
@@ -347,7 +430,7 @@ async fn write_new_status(
                 account::Column::LastStatusAt,
                 Expr::value(Some(model.created_at)),
             )
-            .filter(account::Column::Id.eq(author_id))
+            .filter(account::Column::Id.eq(model.account_id))
             .exec(txn)
             .await?;
     }
@@ -363,23 +446,14 @@ async fn write_new_status(
             .exec(txn)
             .await?;
     }
-
-    fan_out(txn, model, &mention_ids).await?;
-
-    let local_mentions: Vec<i64> = mentioned
-        .iter()
-        .filter(|(_, a)| a.is_local() && a.id != author_id && a.suspended_at.is_none())
-        .map(|(_, a)| a.id)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    crate::notifications::notify_many(txn, &local_mentions, author_id, "mention", Some(model.id))
-        .await?;
     Ok(())
 }
 
 /// Finds or creates tags by name; returns their ids.
-async fn upsert_tags(txn: &DatabaseTransaction, names: &[String]) -> CoreResult<Vec<i64>> {
+pub(crate) async fn upsert_tags(
+    txn: &DatabaseTransaction,
+    names: &[String],
+) -> CoreResult<Vec<i64>> {
     let now = Utc::now();
     let mut by_name: HashMap<String, String> = HashMap::new();
     for display in names {
@@ -727,20 +801,55 @@ pub async fn delete(inst: &Instance, author: &LocalAccount, id: i64) -> CoreResu
         .ok_or(CoreError::NotFound)?;
     let files = media_files_of(&inst.store.read, &[status.id]).await?;
     let txn = inst.store.begin().await?;
+    let event = deleted_event(&txn, &status).await?;
     delete_rows(&txn, std::slice::from_ref(&status)).await?;
+    events::emit(&txn, author.account.id, &event).await?;
     txn.commit().await?;
+    inst.events_written();
     for f in files {
         inst.media.remove(&f).await;
     }
     Ok(status)
 }
 
-async fn media_files_of(
+/// The event announcing the deletion of `status` (or of a boost), computed while the
+/// rows it names still exist.
+pub(crate) async fn deleted_event(
+    conn: &impl ConnectionTrait,
+    status: &status::Model,
+) -> CoreResult<Event> {
+    let mentioned: Vec<i64> = status_mention::Entity::find()
+        .select_only()
+        .column(status_mention::Column::AccountId)
+        .filter(status_mention::Column::StatusId.eq(status.id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let original = match status.reblog_of_id {
+        Some(id) => status::Entity::find_by_id(id).one(conn).await?,
+        None => None,
+    };
+    Ok(Event::StatusDeleted {
+        uri: status.uri.clone(),
+        visibility: status.visibility.clone(),
+        mentioned,
+        reblog_of_author: original.as_ref().map(|o| o.account_id),
+        reblog_of_uri: original.map(|o| o.uri),
+    })
+}
+
+/// The stored files of the statuses' media, those their edits took off included.
+pub(crate) async fn media_files_of(
     conn: &impl ConnectionTrait,
     status_ids: &[i64],
 ) -> CoreResult<Vec<String>> {
+    let left_by_edits = edit::media_left_by_edits(conn, status_ids).await?;
     Ok(media_attachment::Entity::find()
-        .filter(media_attachment::Column::StatusId.is_in(status_ids.iter().copied()))
+        .filter(
+            media_attachment::Column::StatusId
+                .is_in(status_ids.iter().copied())
+                .or(media_attachment::Column::Id.is_in(left_by_edits)),
+        )
         .all(conn)
         .await?
         .into_iter()
@@ -750,7 +859,10 @@ async fn media_files_of(
 
 /// Removes statuses, their boosts, and every row that refers to them, and fixes the
 /// counters they contributed to.
-async fn delete_rows(txn: &DatabaseTransaction, statuses: &[status::Model]) -> CoreResult<()> {
+pub(crate) async fn delete_rows(
+    txn: &DatabaseTransaction,
+    statuses: &[status::Model],
+) -> CoreResult<()> {
     if statuses.is_empty() {
         return Ok(());
     }
@@ -815,8 +927,17 @@ async fn delete_rows(txn: &DatabaseTransaction, statuses: &[status::Model]) -> C
         .filter(status_pin::Column::StatusId.is_in(ids.clone()))
         .exec(txn)
         .await?;
+    let left_by_edits = edit::media_left_by_edits(txn, &ids).await?;
     media_attachment::Entity::delete_many()
-        .filter(media_attachment::Column::StatusId.is_in(ids.clone()))
+        .filter(
+            media_attachment::Column::StatusId
+                .is_in(ids.clone())
+                .or(media_attachment::Column::Id.is_in(left_by_edits)),
+        )
+        .exec(txn)
+        .await?;
+    crate::entities::status_edit::Entity::delete_many()
+        .filter(crate::entities::status_edit::Column::StatusId.is_in(ids.clone()))
         .exec(txn)
         .await?;
     idempotency_key::Entity::delete_many()

@@ -3,6 +3,12 @@
 //!
 //! A new follow merges the target's recent statuses into the follower's home feed; an
 //! unfollow removes them again, as Mastodon's feed manager does.
+//!
+//! Following a remote account is always a request until its server answers `Accept`
+//! ([`inbound::accepted`]); every change that another server must hear about writes a
+//! [`crate::events::Event`] in the same transaction.
+
+pub mod inbound;
 
 use std::collections::HashSet;
 
@@ -16,6 +22,7 @@ use sea_orm::{
 use crate::accounts::{self, LocalAccount};
 use crate::entities::{account, follow, follow_request, home_feed, notification, status};
 use crate::error::{CoreError, CoreResult};
+use crate::events::{self, Event};
 use crate::id::next_id;
 use crate::instance::Instance;
 use crate::paging::Page;
@@ -112,19 +119,35 @@ pub async fn follow(
     }
 
     let now = Utc::now();
-    if target.locked {
+    if target.locked || !target.is_local() {
+        let request_id = next_id();
+        let uri = (!target.is_local()).then(|| {
+            inst.urls
+                .follow_activity(&follower.account.username, request_id)
+        });
         follow_request::Entity::insert(follow_request::ActiveModel {
-            id: Set(next_id()),
+            id: Set(request_id),
             account_id: Set(me),
             target_account_id: Set(target.id),
             show_reblogs: Set(options.reblogs.unwrap_or(true)),
             notify: Set(options.notify.unwrap_or(false)),
             languages: Set(languages_json(&options.languages)),
-            uri: Set(None),
+            uri: Set(uri.clone()),
             created_at: Set(now),
         })
         .exec_without_returning(&txn)
         .await?;
+        if let Some(uri) = uri {
+            events::emit(
+                &txn,
+                me,
+                &Event::FollowRequested {
+                    target_id: target.id,
+                    uri,
+                },
+            )
+            .await?;
+        }
         if target.is_local() {
             crate::notifications::notify_many(&txn, &[target.id], me, "follow_request", None)
                 .await?;
@@ -149,6 +172,7 @@ pub async fn follow(
         }
     }
     txn.commit().await?;
+    inst.events_written();
     Ok(())
 }
 
@@ -280,16 +304,56 @@ pub async fn unfollow(inst: &Instance, follower: &LocalAccount, target_id: i64) 
     let target = accounts::get(inst, target_id).await?;
     let me = follower.account.id;
     let txn = inst.store.begin().await?;
-    remove_follow(&txn, me, target.id).await?;
-    let withdrawn = follow_request::Entity::delete_many()
+    let followed = follow::Entity::find()
+        .filter(follow::Column::AccountId.eq(me))
+        .filter(follow::Column::TargetAccountId.eq(target.id))
+        .one(&txn)
+        .await?;
+    let requested = follow_request::Entity::find()
         .filter(follow_request::Column::AccountId.eq(me))
         .filter(follow_request::Column::TargetAccountId.eq(target.id))
-        .exec(&txn)
+        .one(&txn)
         .await?;
-    if withdrawn.rows_affected > 0 {
+    remove_follow(&txn, me, target.id).await?;
+    if let Some(request) = &requested {
+        follow_request::Entity::delete_by_id(request.id)
+            .exec(&txn)
+            .await?;
         delete_request_notification(&txn, target.id, me).await?;
     }
+    if !target.is_local() {
+        let uri = followed
+            .and_then(|f| f.uri)
+            .or(requested.and_then(|r| r.uri));
+        if let Some(uri) = uri {
+            events::emit(
+                &txn,
+                me,
+                &Event::FollowUndone {
+                    target_id: target.id,
+                    uri,
+                },
+            )
+            .await?;
+        }
+    }
     txn.commit().await?;
+    inst.events_written();
+    Ok(())
+}
+
+/// Removes follows and follow requests between two accounts in both directions (a
+/// block), with their counters, feed entries and notifications.
+pub(crate) async fn sever(txn: &DatabaseTransaction, a: i64, b: i64) -> CoreResult<()> {
+    for (from, to) in [(a, b), (b, a)] {
+        remove_follow(txn, from, to).await?;
+        follow_request::Entity::delete_many()
+            .filter(follow_request::Column::AccountId.eq(from))
+            .filter(follow_request::Column::TargetAccountId.eq(to))
+            .exec(txn)
+            .await?;
+        delete_request_notification(txn, to, from).await?;
+    }
     Ok(())
 }
 
@@ -373,14 +437,33 @@ pub async fn authorize_request(
                 show_reblogs: request.show_reblogs,
                 notify: request.notify,
                 languages: request.languages,
-                uri: request.uri,
+                uri: request.uri.clone(),
                 created_at: Utc::now(),
             },
         )
         .await?;
     }
+    if is_remote(&txn, requester_id).await? {
+        events::emit(
+            &txn,
+            target.account.id,
+            &Event::FollowAccepted {
+                follower_id: requester_id,
+                uri: request.uri,
+            },
+        )
+        .await?;
+    }
     txn.commit().await?;
+    inst.events_written();
     Ok(())
+}
+
+async fn is_remote(conn: &impl ConnectionTrait, account_id: i64) -> CoreResult<bool> {
+    Ok(account::Entity::find_by_id(account_id)
+        .one(conn)
+        .await?
+        .is_some_and(|a| !a.is_local()))
 }
 
 /// Rejects a pending follow request to `target`.
@@ -390,16 +473,29 @@ pub async fn reject_request(
     requester_id: i64,
 ) -> CoreResult<()> {
     let txn = inst.store.begin().await?;
-    let deleted = follow_request::Entity::delete_many()
+    let request = follow_request::Entity::find()
         .filter(follow_request::Column::AccountId.eq(requester_id))
         .filter(follow_request::Column::TargetAccountId.eq(target.account.id))
+        .one(&txn)
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    follow_request::Entity::delete_by_id(request.id)
         .exec(&txn)
         .await?;
-    if deleted.rows_affected == 0 {
-        return Err(CoreError::NotFound);
-    }
     delete_request_notification(&txn, target.account.id, requester_id).await?;
+    if is_remote(&txn, requester_id).await? {
+        events::emit(
+            &txn,
+            target.account.id,
+            &Event::FollowRejected {
+                follower_id: requester_id,
+                uri: request.uri,
+            },
+        )
+        .await?;
+    }
     txn.commit().await?;
+    inst.events_written();
     Ok(())
 }
 

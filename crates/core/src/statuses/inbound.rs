@@ -1,0 +1,540 @@
+//! Statuses from other servers, as the federation inbox hands them over once it has
+//! verified and parsed an activity: a new status (`Create`), an edit (`Update`) and a
+//! deletion (`Delete`).
+//!
+//! The same rules as for local posts apply where they make sense: remote HTML is
+//! sanitised ([`text::sanitize_html`]), links and media must be `http(s)`, hashtags
+//! must be valid names, counters, home feeds and notifications are written in the
+//! status's transaction. Media stay remote references (nothing is downloaded yet); the
+//! Mastodon entity shows their remote URL. Nothing here writes outbox events: these
+//! statuses came from the network and are not sent back to it.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, QuerySelect, Set, Unchanged,
+};
+use serde_json::json;
+
+use super::edit::{
+    MAX_DESCRIPTION_CHARS, media_of, notify_boosters, notify_mentioned, replace_media,
+    replace_tags, snapshot, snapshot_original, sync_mentions,
+};
+use super::{Visibility, count_new_status, delete_rows, fan_out, media_files_of};
+use crate::entities::{account, media_attachment, status, status_mention};
+use crate::error::{CoreError, CoreResult};
+use crate::id::id_at;
+use crate::instance::Instance;
+use crate::text;
+
+/// Attachments kept of one remote status (Mastodon's `ACTIVITYPUB_STATUS_ATTACHMENT_MAX`).
+pub const MAX_REMOTE_ATTACHMENTS: usize = 16;
+/// Media kinds the Mastodon entity knows; anything else is `unknown`.
+const MEDIA_KINDS: &[&str] = &["image", "video", "gifv", "audio", "unknown"];
+
+/// An attachment of a remote status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoteMedia {
+    pub remote_url: String,
+    /// `image`, `video`, `gifv`, `audio` or `unknown`.
+    pub kind: String,
+    pub content_type: Option<String>,
+    pub description: Option<String>,
+    pub blurhash: Option<String>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// Focal point, both in -1..=1.
+    pub focus: Option<(f64, f64)>,
+}
+
+/// A status of a remote account, as federation parsed it.
+#[derive(Debug, Clone)]
+pub struct RemoteStatus {
+    /// The ActivityPub id.
+    pub uri: String,
+    pub url: Option<String>,
+    /// The author's (remote) account row.
+    pub account_id: i64,
+    /// The parent's row id when known locally.
+    pub in_reply_to_id: Option<i64>,
+    /// Remote HTML; sanitised here.
+    pub content_html: String,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+    /// Computed by federation from the addressing.
+    pub visibility: Visibility,
+    pub language: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub edited_at: Option<DateTime<Utc>>,
+    pub conversation: Option<String>,
+    /// Mentioned accounts (local or remote rows).
+    pub mentions: Vec<i64>,
+    /// Hashtag names without `#`.
+    pub tags: Vec<String>,
+    /// Kept as remote references.
+    pub media: Vec<RemoteMedia>,
+}
+
+/// The status with this ActivityPub id, local or remote.
+pub async fn find_by_uri(inst: &Instance, uri: &str) -> CoreResult<Option<status::Model>> {
+    find_on(&inst.store.read, uri).await
+}
+
+async fn find_on(conn: &impl ConnectionTrait, uri: &str) -> CoreResult<Option<status::Model>> {
+    Ok(status::Entity::find()
+        .filter(status::Column::Uri.eq(uri))
+        .one(conn)
+        .await?)
+}
+
+/// Stores a remote status, unless one with its `uri` exists already: then that one is
+/// answered, with `false`. Local followers of the author get it in their home feeds,
+/// mentioned local accounts a `mention` notification.
+pub async fn ingest(inst: &Instance, s: RemoteStatus) -> CoreResult<(status::Model, bool)> {
+    if let Some(existing) = find_on(&inst.store.write, &s.uri).await? {
+        return Ok((existing, false));
+    }
+    let author = account::Entity::find_by_id(s.account_id)
+        .one(&inst.store.write)
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    if author.is_local() {
+        return Err(CoreError::Invalid(
+            "a remote status must have a remote author".into(),
+        ));
+    }
+    if author.suspended_at.is_some() {
+        return Err(CoreError::Forbidden("the author is suspended".into()));
+    }
+    let parent = match s.in_reply_to_id {
+        Some(id) => {
+            status::Entity::find_by_id(id)
+                .one(&inst.store.write)
+                .await?
+        }
+        None => None,
+    };
+    let clean = Cleaned::of(&s);
+    let now = Utc::now();
+    let created_at = s.created_at.min(now);
+    let mut attempts = 0;
+    loop {
+        let model = status::Model {
+            // Remote statuses keep their place in time, as in Mastodon.
+            id: id_at(created_at),
+            uri: s.uri.clone(),
+            url: clean.url.clone(),
+            account_id: author.id,
+            local: false,
+            in_reply_to_id: parent.as_ref().map(|p| p.id),
+            in_reply_to_account_id: parent.as_ref().map(|p| p.account_id),
+            reblog_of_id: None,
+            text: String::new(),
+            content: clean.content.clone(),
+            spoiler_text: clean.spoiler_text.clone(),
+            sensitive: s.sensitive,
+            visibility: s.visibility.as_str().into(),
+            language: clean.language.clone(),
+            application_id: None,
+            has_media: !clean.media.is_empty(),
+            replies_count: 0,
+            reblogs_count: 0,
+            favourites_count: 0,
+            edited_at: s.edited_at.map(|t| t.min(now)),
+            conversation: s
+                .conversation
+                .clone()
+                .or_else(|| parent.as_ref().and_then(|p| p.conversation.clone())),
+            created_at,
+            updated_at: now,
+        };
+        let txn = inst.store.begin().await?;
+        let written = match write_new(&txn, &model, &clean, now).await {
+            Ok(()) => txn.commit().await.map_err(CoreError::from),
+            Err(e) => {
+                txn.rollback().await?;
+                Err(e)
+            }
+        };
+        match written {
+            Ok(()) => return Ok((model, true)),
+            Err(e) if e.is_unique_violation() => {
+                // A concurrent delivery of the same status won, or (rarely) the id was
+                // taken: answer the other one, or try another id.
+                if let Some(existing) = find_on(&inst.store.write, &s.uri).await? {
+                    return Ok((existing, false));
+                }
+                attempts += 1;
+                if attempts >= 3 {
+                    return Err(e);
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Applies a remote edit of a status to the stored one, keeping the history as local
+/// edits do. `None` when no status has the `uri` or its author is someone else. An
+/// edit older than the stored one, or one that changes nothing, leaves it as it is.
+pub async fn update(inst: &Instance, s: RemoteStatus) -> CoreResult<Option<status::Model>> {
+    let Some(current) = find_on(&inst.store.write, &s.uri).await? else {
+        return Ok(None);
+    };
+    if current.account_id != s.account_id || current.local || current.reblog_of_id.is_some() {
+        return Ok(None);
+    }
+    let now = Utc::now();
+    let edited_at = s.edited_at.unwrap_or(now).min(now);
+    if current.edited_at.is_some_and(|stored| stored >= edited_at) {
+        return Ok(Some(current));
+    }
+    let clean = Cleaned::of(&s);
+
+    let txn = inst.store.begin().await?;
+    let before_media = media_of(&txn, current.id).await?;
+    let mut after_media = Vec::new();
+    let mut media_changed = false;
+    for m in &clean.media {
+        let mut row = media_row(m, current.account_id, current.id, now);
+        match before_media.iter().find(|b| {
+            b.remote_url.as_deref() == Some(m.remote_url.as_str())
+                && !after_media
+                    .iter()
+                    .any(|a: &media_attachment::Model| a.id == b.id)
+        }) {
+            Some(kept) => {
+                row.id = kept.id;
+                row.created_at = kept.created_at;
+                let same = (&row.kind, &row.description, &row.meta, &row.blurhash)
+                    == (&kept.kind, &kept.description, &kept.meta, &kept.blurhash);
+                if same {
+                    row.updated_at = kept.updated_at;
+                } else {
+                    media_changed = true;
+                }
+                after_media.push(row);
+            }
+            None => {
+                media_changed = true;
+                after_media.push(row);
+            }
+        }
+    }
+    let ids = |list: &[media_attachment::Model]| list.iter().map(|m| m.id).collect::<Vec<_>>();
+    media_changed |= ids(&before_media) != ids(&after_media);
+    let changed = media_changed
+        || clean.content != current.content
+        || clean.spoiler_text != current.spoiler_text
+        || s.sensitive != current.sensitive
+        || clean.language != current.language;
+    if !changed {
+        txn.rollback().await?;
+        return Ok(Some(current));
+    }
+
+    snapshot_original(&txn, &current, &before_media).await?;
+    for m in &after_media {
+        match before_media.iter().find(|b| b.id == m.id) {
+            Some(kept) if kept == m => {}
+            Some(_) => {
+                media_attachment::ActiveModel {
+                    id: Unchanged(m.id),
+                    kind: Set(m.kind.clone()),
+                    content_type: Set(m.content_type.clone()),
+                    meta: Set(m.meta.clone()),
+                    description: Set(m.description.clone()),
+                    blurhash: Set(m.blurhash.clone()),
+                    updated_at: Set(m.updated_at),
+                    ..Default::default()
+                }
+                .update(&txn)
+                .await?;
+            }
+            None => {
+                media_attachment::Entity::insert(m.clone().into_active_model())
+                    .exec_without_returning(&txn)
+                    .await?;
+            }
+        }
+    }
+    replace_media(&txn, current.id, &after_media).await?;
+    let mut row = current.clone().into_active_model();
+    if clean.url.is_some() {
+        row.url = Set(clean.url.clone());
+    }
+    row.content = Set(clean.content.clone());
+    row.spoiler_text = Set(clean.spoiler_text.clone());
+    row.sensitive = Set(s.sensitive);
+    row.language = Set(clean.language.clone());
+    row.has_media = Set(!after_media.is_empty());
+    row.edited_at = Set(Some(edited_at));
+    row.updated_at = Set(now);
+    let updated = row.update(&txn).await?;
+
+    let mentions = existing_accounts(&txn, &clean.mentions).await?;
+    let added = sync_mentions(&txn, updated.id, &mentions).await?;
+    replace_tags(&txn, updated.id, &clean.tags).await?;
+    fan_out(&txn, &updated, &mentions).await?;
+    notify_mentioned(&txn, &updated, &added).await?;
+    notify_boosters(&txn, &updated).await?;
+    snapshot(&txn, &updated, &after_media, edited_at).await?;
+    txn.commit().await?;
+    Ok(Some(updated))
+}
+
+/// Deletes the status with `uri` on behalf of `actor_account_id`, who must be its
+/// author (Forbidden otherwise). Returns whether there was such a status.
+pub async fn delete(inst: &Instance, uri: &str, actor_account_id: i64) -> CoreResult<bool> {
+    let Some(status) = find_on(&inst.store.write, uri).await? else {
+        return Ok(false);
+    };
+    if status.account_id != actor_account_id {
+        return Err(CoreError::Forbidden(
+            "only the author may delete a status".into(),
+        ));
+    }
+    let files = media_files_of(&inst.store.write, &[status.id]).await?;
+    let txn = inst.store.begin().await?;
+    delete_rows(&txn, std::slice::from_ref(&status)).await?;
+    txn.commit().await?;
+    for f in files {
+        inst.media.remove(&f).await;
+    }
+    Ok(true)
+}
+
+/// The parts of a remote status that are checked or cleaned before they are stored.
+struct Cleaned {
+    content: String,
+    spoiler_text: String,
+    url: Option<String>,
+    language: Option<String>,
+    mentions: Vec<i64>,
+    tags: Vec<String>,
+    media: Vec<RemoteMedia>,
+}
+
+impl Cleaned {
+    fn of(s: &RemoteStatus) -> Self {
+        Cleaned {
+            content: text::sanitize_html(&s.content_html),
+            spoiler_text: s.spoiler_text.trim().to_string(),
+            url: s.url.clone().filter(|u| is_http_url(u)),
+            language: s.language.clone().filter(|l| super::is_valid_language(l)),
+            mentions: s.mentions.clone(),
+            tags: s
+                .tags
+                .iter()
+                .map(|t| t.trim().trim_start_matches('#').to_string())
+                .filter(|t| text::is_valid_tag(t))
+                .collect(),
+            media: s
+                .media
+                .iter()
+                .filter(|m| is_http_url(&m.remote_url))
+                .take(MAX_REMOTE_ATTACHMENTS)
+                .cloned()
+                .collect(),
+        }
+    }
+}
+
+fn is_http_url(s: &str) -> bool {
+    url::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+}
+
+/// Everything a new remote status writes, inside the caller's transaction.
+async fn write_new(
+    txn: &DatabaseTransaction,
+    model: &status::Model,
+    clean: &Cleaned,
+    now: DateTime<Utc>,
+) -> CoreResult<()> {
+    status::Entity::insert(model.clone().into_active_model())
+        .exec_without_returning(txn)
+        .await?;
+    if !clean.media.is_empty() {
+        media_attachment::Entity::insert_many(
+            clean
+                .media
+                .iter()
+                .map(|m| media_row(m, model.account_id, model.id, now).into_active_model()),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    }
+    let mentions = existing_accounts(txn, &clean.mentions).await?;
+    if !mentions.is_empty() {
+        status_mention::Entity::insert_many(mentions.iter().map(|&account_id| {
+            status_mention::Model {
+                status_id: model.id,
+                account_id,
+                silent: false,
+            }
+            .into_active_model()
+        }))
+        .exec_without_returning(txn)
+        .await?;
+    }
+    replace_tags(txn, model.id, &clean.tags).await?;
+    count_new_status(txn, model).await?;
+    fan_out(txn, model, &mentions).await?;
+    notify_mentioned(txn, model, &mentions).await?;
+    Ok(())
+}
+
+/// Those of `ids` that name accounts, without repeats.
+async fn existing_accounts(txn: &DatabaseTransaction, ids: &[i64]) -> CoreResult<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut found: Vec<i64> = account::Entity::find()
+        .select_only()
+        .column(account::Column::Id)
+        .filter(account::Column::Id.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    found.sort_unstable();
+    Ok(found)
+}
+
+/// The attachment row of a remote medium.
+fn media_row(
+    m: &RemoteMedia,
+    account_id: i64,
+    status_id: i64,
+    now: DateTime<Utc>,
+) -> media_attachment::Model {
+    let mut meta = json!({});
+    if let (Some(w), Some(h)) = (m.width, m.height)
+        && w > 0
+        && h > 0
+    {
+        meta["original"] = json!({
+            "width": w,
+            "height": h,
+            "size": format!("{w}x{h}"),
+            "aspect": f64::from(w) / f64::from(h),
+        });
+    }
+    if let Some((x, y)) = m.focus
+        && x.is_finite()
+        && y.is_finite()
+    {
+        meta["focus"] = json!({"x": x.clamp(-1.0, 1.0), "y": y.clamp(-1.0, 1.0)});
+    }
+    let description = m
+        .description
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| {
+            use unicode_segmentation::UnicodeSegmentation;
+            d.graphemes(true).take(MAX_DESCRIPTION_CHARS).collect()
+        });
+    let kind = if MEDIA_KINDS.contains(&m.kind.as_str()) {
+        m.kind.clone()
+    } else {
+        "unknown".to_string()
+    };
+    media_attachment::Model {
+        id: crate::id::next_id(),
+        account_id,
+        status_id: Some(status_id),
+        kind,
+        file_path: None,
+        preview_path: None,
+        remote_url: Some(m.remote_url.clone()),
+        content_type: m.content_type.clone().filter(|c| c.len() <= 255),
+        file_size: 0,
+        meta: meta.to_string(),
+        description,
+        blurhash: m.blurhash.clone().filter(|b| is_blurhash(b)),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// A plausible blurhash: base83 characters, of a sane length.
+fn is_blurhash(s: &str) -> bool {
+    (6..=100).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"#$%*+,-.:;=?@[]^_{|}~".contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn remote() -> RemoteStatus {
+        RemoteStatus {
+            uri: "https://remote.example/notes/1".into(),
+            url: Some("javascript:alert(1)".into()),
+            account_id: 1,
+            in_reply_to_id: None,
+            content_html: "<p>hi<script>alert(1)</script></p>".into(),
+            spoiler_text: "  cw ".into(),
+            sensitive: false,
+            visibility: Visibility::Public,
+            language: Some("not a language".into()),
+            created_at: Utc::now(),
+            edited_at: None,
+            conversation: None,
+            mentions: vec![],
+            tags: vec!["#Rust".into(), "not a tag!".into()],
+            media: vec![
+                RemoteMedia {
+                    remote_url: "https://remote.example/a.png".into(),
+                    kind: "image".into(),
+                    content_type: Some("image/png".into()),
+                    description: Some("  ".into()),
+                    blurhash: Some("<bad>".into()),
+                    width: Some(200),
+                    height: Some(100),
+                    focus: Some((2.0, -0.5)),
+                },
+                RemoteMedia {
+                    remote_url: "data:image/png;base64,AAAA".into(),
+                    kind: "image".into(),
+                    content_type: None,
+                    description: None,
+                    blurhash: None,
+                    width: None,
+                    height: None,
+                    focus: None,
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn remote_input_is_cleaned() {
+        let c = Cleaned::of(&remote());
+        assert_eq!(c.content, "<p>hi</p>");
+        assert_eq!(c.spoiler_text, "cw");
+        assert_eq!(c.url, None);
+        assert_eq!(c.language, None);
+        assert_eq!(c.tags, vec!["Rust".to_string()]);
+        assert_eq!(c.media.len(), 1);
+    }
+
+    #[test]
+    fn remote_media_rows_carry_meta_for_the_entity() {
+        let m = &remote().media[0];
+        let row = media_row(m, 1, 2, Utc::now());
+        let meta: serde_json::Value = serde_json::from_str(&row.meta).unwrap();
+        assert_eq!(meta["original"]["size"], "200x100");
+        assert_eq!(meta["original"]["aspect"], 2.0);
+        assert_eq!(meta["focus"]["x"], 1.0);
+        assert_eq!(row.description, None);
+        assert_eq!(row.blurhash, None);
+        assert_eq!(
+            row.remote_url.as_deref(),
+            Some("https://remote.example/a.png")
+        );
+        assert!(row.file_path.is_none());
+        assert!(is_blurhash("LEHV6nWB2yk8pyo0adR*.7kCMdnj"));
+    }
+}

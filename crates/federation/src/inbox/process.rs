@@ -1,0 +1,346 @@
+//! Applying stored activities: each kind maps to one core operation. Unknown kinds
+//! and activities about things we do not know are ignored, never errors.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use starling_core::accounts::remote;
+use starling_core::entities::{account, follow_request, inbox_activity, status};
+use starling_core::statuses::inbound;
+use starling_core::{blocks, favourites, follows, reblogs, reports};
+
+use crate::error::{FedError, FedResult};
+use crate::state::Federation;
+use crate::vocab::{self, Activity, ActivityKind, IdRef};
+use crate::{fetch, notes};
+
+/// Attempts at an activity whose processing fails for a retryable reason.
+const MAX_ATTEMPTS: i32 = 5;
+
+/// Runs until aborted: processes stored activities as they arrive.
+pub async fn run(fed: Arc<Federation>) {
+    loop {
+        match drain(&fed).await {
+            Ok(0) => {}
+            Ok(_) => continue,
+            Err(e) => tracing::warn!(error = %e, "cannot read the inbox queue"),
+        }
+        tokio::select! {
+            () = fed.inbox_notify.notified() => {}
+            () = tokio::time::sleep(Duration::from_secs(2)) => {}
+        }
+    }
+}
+
+/// Processes one batch of pending activities; returns how many.
+pub async fn drain(fed: &Federation) -> FedResult<usize> {
+    let conn = &fed.inst.store.write;
+    let rows = inbox_activity::Entity::find()
+        .filter(inbox_activity::Column::ProcessedAt.is_null())
+        .filter(inbox_activity::Column::Attempts.lt(MAX_ATTEMPTS))
+        .order_by_asc(inbox_activity::Column::Id)
+        .limit(50)
+        .all(conn)
+        .await?;
+    let n = rows.len();
+    for row in rows {
+        let outcome = process_row(fed, &row).await;
+        let (done, error) = match &outcome {
+            Ok(()) => (true, None),
+            Err(FedError::Remote(m)) => (row.attempts + 1 >= MAX_ATTEMPTS, Some(m.clone())),
+            Err(FedError::Core(starling_core::CoreError::Db(e))) => {
+                (row.attempts + 1 >= MAX_ATTEMPTS, Some(e.to_string()))
+            }
+            Err(e) => (true, Some(e.to_string())),
+        };
+        if let Some(e) = &error {
+            tracing::info!(activity = %row.activity_uri, kind = %row.kind, error = %e, "activity not applied");
+        }
+        let mut update = inbox_activity::Entity::update_many()
+            .col_expr(
+                inbox_activity::Column::Attempts,
+                Expr::col(inbox_activity::Column::Attempts).add(1),
+            )
+            .col_expr(inbox_activity::Column::Error, Expr::value(error))
+            .filter(inbox_activity::Column::Id.eq(row.id));
+        if done {
+            update = update
+                .col_expr(
+                    inbox_activity::Column::ProcessedAt,
+                    Expr::value(Some(Utc::now())),
+                )
+                .col_expr(inbox_activity::Column::Body, Expr::value(""));
+        }
+        update.exec(conn).await?;
+    }
+    Ok(n)
+}
+
+async fn process_row(fed: &Federation, row: &inbox_activity::Model) -> FedResult<()> {
+    let activity = vocab::parse_activity(row.body.as_bytes())
+        .map_err(|e| FedError::BadRequest(e.to_string()))?;
+    let actor = remote::find_by_uri(&fed.inst, activity.actor.as_str())
+        .await?
+        .ok_or_else(|| FedError::BadRequest("the actor is gone".into()))?;
+    apply(fed, &activity, &actor).await
+}
+
+/// A local account named by its actor id.
+async fn local_account(fed: &Federation, id: Option<&IdRef>) -> FedResult<Option<account::Model>> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(remote::find_by_uri(&fed.inst, id.as_str())
+        .await?
+        .filter(|a| a.is_local()))
+}
+
+/// A status we store (local or remote) by its id.
+async fn known_status(fed: &Federation, uri: &str) -> FedResult<Option<status::Model>> {
+    Ok(status::Entity::find()
+        .filter(status::Column::Uri.eq(uri))
+        .one(&fed.inst.store.read)
+        .await?)
+}
+
+/// Applies one verified activity by `actor`.
+pub async fn apply(fed: &Federation, activity: &Activity, actor: &account::Model) -> FedResult<()> {
+    let inst = &fed.inst;
+    let depth = inst.config.federation.max_thread_fetch_depth;
+    match &activity.kind {
+        ActivityKind::Follow => {
+            if let Some(target) = local_account(fed, activity.object_id().as_ref()).await? {
+                follows::inbound::followed_by_remote(inst, actor, target.id, activity.id.as_str())
+                    .await?;
+            }
+        }
+        ActivityKind::Accept | ActivityKind::Reject => {
+            let follow = followed_request(fed, activity, actor).await?;
+            if let Some((follower_id, uri)) = follow {
+                if activity.kind == ActivityKind::Accept {
+                    follows::inbound::accepted(inst, follower_id, actor.id, uri.as_deref()).await?;
+                } else {
+                    follows::inbound::rejected(inst, follower_id, actor.id).await?;
+                }
+            }
+        }
+        ActivityKind::Undo => undo(fed, activity, actor).await?,
+        ActivityKind::Create => {
+            let Some(object) = activity.object_as_note() else {
+                return Ok(());
+            };
+            let object = object.map_err(|e| FedError::BadRequest(e.to_string()))?;
+            if !object.kind.is_status_like() {
+                return Ok(());
+            }
+            if object.author().map(IdRef::as_str) != Some(actor.uri.as_str()) {
+                return Err(FedError::BadRequest(
+                    "a post by someone else than the actor".into(),
+                ));
+            }
+            let remote = notes::to_remote_status(fed, &object, actor, depth).await?;
+            inbound::ingest(inst, remote).await?;
+        }
+        ActivityKind::Update => {
+            if let Some(Ok(updated)) = activity.object_as_actor() {
+                if updated.id.as_str() == actor.uri {
+                    remote::upsert(inst, fetch::remote_actor(&updated)?).await?;
+                }
+                return Ok(());
+            }
+            let Some(Ok(object)) = activity.object_as_note() else {
+                return Ok(());
+            };
+            if object.author().map(IdRef::as_str) != Some(actor.uri.as_str()) {
+                return Err(FedError::BadRequest(
+                    "an edit by someone else than the author".into(),
+                ));
+            }
+            let remote = notes::to_remote_status(fed, &object, actor, depth).await?;
+            inbound::update(inst, remote).await?;
+        }
+        ActivityKind::Delete => {
+            let Some(object) = activity.object_id() else {
+                return Ok(());
+            };
+            if object.as_str() == actor.uri {
+                remote::remove(inst, actor.id).await?;
+            } else {
+                inbound::delete(inst, object.as_str(), actor.id).await?;
+            }
+        }
+        ActivityKind::Like => {
+            let Some(object) = activity.object_id() else {
+                return Ok(());
+            };
+            if let Some(s) = known_status(fed, object.as_str()).await? {
+                favourites::inbound::liked(inst, actor, s.id, activity.id.as_str()).await?;
+            }
+        }
+        ActivityKind::Announce => {
+            let Some(object) = activity.object_id() else {
+                return Ok(());
+            };
+            let original = match known_status(fed, object.as_str()).await? {
+                Some(s) => s,
+                None => notes::fetch_note(fed, object.as_str(), depth).await?,
+            };
+            let visibility = if activity.to.iter().any(IdRef::is_public) {
+                starling_core::statuses::Visibility::Public
+            } else if activity.cc.iter().any(IdRef::is_public) {
+                starling_core::statuses::Visibility::Unlisted
+            } else {
+                starling_core::statuses::Visibility::Private
+            };
+            let published = activity.published.unwrap_or_else(Utc::now);
+            reblogs::inbound::announced(
+                inst,
+                actor,
+                original.id,
+                activity.id.as_str(),
+                published,
+                visibility,
+            )
+            .await?;
+        }
+        ActivityKind::Block => {
+            if let Some(target) = local_account(fed, activity.object_id().as_ref()).await? {
+                blocks::record(inst, actor.id, target.id, Some(activity.id.as_str())).await?;
+            }
+        }
+        ActivityKind::Flag => flag(fed, activity, actor).await?,
+        other => {
+            tracing::debug!(kind = other.as_str(), "activity kind ignored");
+        }
+    }
+    Ok(())
+}
+
+/// The local follower and `Follow` id an `Accept`/`Reject` by `actor` answers.
+async fn followed_request(
+    fed: &Federation,
+    activity: &Activity,
+    actor: &account::Model,
+) -> FedResult<Option<(i64, Option<String>)>> {
+    let conn = &fed.inst.store.read;
+    let follow_id = activity.object_id().map(|i| i.as_str().to_string());
+    // By the Follow's id: ours are `{actor}#follows/{id}`.
+    if let Some(uri) = &follow_id
+        && let Some(request) = follow_request::Entity::find()
+            .filter(follow_request::Column::Uri.eq(uri.clone()))
+            .filter(follow_request::Column::TargetAccountId.eq(actor.id))
+            .one(conn)
+            .await?
+    {
+        return Ok(Some((request.account_id, Some(uri.clone()))));
+    }
+    // By the embedded Follow's actor (some servers make up their own object).
+    if let Some(Ok(inner)) = activity.object_as_activity()
+        && let Some(follower) = local_account(fed, Some(&inner.actor)).await?
+    {
+        return Ok(Some((follower.id, None)));
+    }
+    // A Reject of a follow that was already accepted has no request left.
+    if activity.kind == ActivityKind::Reject
+        && let Some(uri) = &follow_id
+    {
+        let follower: Option<i64> = starling_core::entities::follow::Entity::find()
+            .select_only()
+            .column(starling_core::entities::follow::Column::AccountId)
+            .filter(starling_core::entities::follow::Column::Uri.eq(uri.clone()))
+            .filter(starling_core::entities::follow::Column::TargetAccountId.eq(actor.id))
+            .into_tuple()
+            .one(conn)
+            .await?;
+        return Ok(follower.map(|id| (id, None)));
+    }
+    Ok(None)
+}
+
+async fn undo(fed: &Federation, activity: &Activity, actor: &account::Model) -> FedResult<()> {
+    let inst = &fed.inst;
+    let inner = match activity.object_as_activity() {
+        Some(Ok(inner)) => inner,
+        // An Undo naming its object by id only: we can still undo what we stored by it.
+        _ => {
+            if let Some(id) = activity.object_id() {
+                reblogs::inbound::unannounced(inst, actor.id, id.as_str()).await?;
+                favourites::inbound::unliked(inst, actor.id, Some(id.as_str()), None).await?;
+            }
+            return Ok(());
+        }
+    };
+    if inner.actor.as_str() != actor.uri {
+        return Err(FedError::BadRequest(
+            "an Undo of someone else's activity".into(),
+        ));
+    }
+    match inner.kind {
+        ActivityKind::Follow => {
+            if let Some(target) = local_account(fed, inner.object_id().as_ref()).await? {
+                follows::inbound::unfollowed_by_remote(inst, actor.id, target.id).await?;
+            }
+        }
+        ActivityKind::Like => {
+            let status = match inner.object_id() {
+                Some(o) => known_status(fed, o.as_str()).await?.map(|s| s.id),
+                None => None,
+            };
+            favourites::inbound::unliked(inst, actor.id, Some(inner.id.as_str()), status).await?;
+        }
+        ActivityKind::Announce => {
+            reblogs::inbound::unannounced(inst, actor.id, inner.id.as_str()).await?;
+        }
+        ActivityKind::Block => {
+            if let Some(target) = local_account(fed, inner.object_id().as_ref()).await? {
+                blocks::lift(inst, actor.id, target.id).await?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A `Flag` becomes a report against each local account it names, with the local
+/// statuses it names.
+async fn flag(fed: &Federation, activity: &Activity, actor: &account::Model) -> FedResult<()> {
+    let mut targets = Vec::new();
+    let mut statuses = Vec::new();
+    for id in activity.object_ids() {
+        if let Some(a) = local_account(fed, Some(&id)).await? {
+            targets.push(a);
+        } else if let Some(s) = known_status(fed, id.as_str()).await?
+            && s.local
+        {
+            statuses.push(s);
+        }
+    }
+    if targets.is_empty()
+        && let Some(first) = statuses.first()
+        && let Some(author) = account::Entity::find_by_id(first.account_id)
+            .one(&fed.inst.store.read)
+            .await?
+    {
+        targets.push(author);
+    }
+    for target in targets {
+        let status_ids = statuses
+            .iter()
+            .filter(|s| s.account_id == target.id)
+            .map(|s| s.id)
+            .collect();
+        reports::record(
+            &fed.inst,
+            reports::IncomingReport {
+                reporter_id: actor.id,
+                target_id: target.id,
+                status_ids,
+                comment: activity.content.clone().unwrap_or_default(),
+                uri: Some(activity.id.as_str().to_string()),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}

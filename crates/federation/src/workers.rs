@@ -1,0 +1,45 @@
+//! The background work of federation: the event consumer, the delivery scheduler and
+//! the inbox processor. They keep nothing in memory that matters: stopping them at any
+//! point (SIGKILL included) loses nothing, and they pick up where they were on start.
+
+use std::sync::Arc;
+
+use tokio::task::JoinHandle;
+
+use crate::state::Federation;
+use crate::{delivery, dispatch, inbox};
+
+/// The running workers; dropping this does not stop them, [`Workers::stop`] does.
+#[derive(Debug)]
+pub struct Workers {
+    handles: Vec<JoinHandle<()>>,
+}
+
+/// Starts the workers of `fed`.
+pub fn start(fed: &Arc<Federation>) -> Workers {
+    if fed.inst.config.federation.allow_private_addresses {
+        tracing::warn!(
+            "federation.allow_private_addresses is on: this server will fetch and deliver to \
+             private and loopback addresses. Use it only on test networks."
+        );
+    }
+    Workers {
+        handles: vec![
+            tokio::spawn(dispatch::run(fed.clone())),
+            tokio::spawn(delivery::worker::run(fed.clone())),
+            tokio::spawn(inbox::process::run(fed.clone())),
+        ],
+    }
+}
+
+impl Workers {
+    /// Stops the workers. Work in flight is abandoned and done again on the next start.
+    pub async fn stop(self) {
+        for h in &self.handles {
+            h.abort();
+        }
+        for h in self.handles {
+            let _ = h.await;
+        }
+    }
+}
