@@ -1,168 +1,16 @@
 //! What a hostile or broken peer sends to an inbox: every bad request gets the right
 //! 4xx and nothing is stored; a good one is accepted and shows up.
 
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use axum::extract::{Path, State};
 use reqwest::header::{HeaderMap, HeaderValue};
 use sea_orm::{EntityTrait, PaginatorTrait};
-use serde_json::{Value, json};
+use serde_json::json;
 use starling_core::entities::{inbox_activity, status};
-use starling_federation::signatures::{PrivateKey, sign_request};
 
 use super::eventually;
+use super::peer::{Peer, create_note, post, signed_headers};
 use crate::support::TestApp;
-
-/// A remote server on loopback that publishes actors (their keys) and nothing else.
-struct Peer {
-    base: String,
-    keys: HashMap<String, PrivateKey>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-fn new_key() -> (PrivateKey, String) {
-    let keys = starling_core::crypto::generate_actor_keys().unwrap();
-    (
-        PrivateKey::from_pem(&keys.private_pem).unwrap(),
-        keys.public_pem,
-    )
-}
-
-impl Peer {
-    /// Publishes `names`; each actor's document carries its own key.
-    async fn start(names: &[&str]) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let mut keys = HashMap::new();
-        let mut docs = HashMap::new();
-        for name in names {
-            let (private, public_pem) = new_key();
-            let id = format!("{base}/users/{name}");
-            docs.insert(
-                name.to_string(),
-                json!({
-                    "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
-                    "id": id,
-                    "type": "Person",
-                    "preferredUsername": name,
-                    "inbox": format!("{id}/inbox"),
-                    "publicKey": {"id": format!("{id}#main-key"), "owner": id, "publicKeyPem": public_pem},
-                }),
-            );
-            keys.insert(name.to_string(), private);
-        }
-        let docs = Arc::new(docs);
-        let app =
-            axum::Router::new()
-                .route(
-                    "/users/{name}",
-                    axum::routing::get(
-                        |State(docs): State<Arc<HashMap<String, Value>>>,
-                         Path(name): Path<String>| async move {
-                            match docs.get(&name) {
-                                Some(doc) => axum::Json(doc.clone()).into_response(),
-                                None => axum::http::StatusCode::NOT_FOUND.into_response(),
-                            }
-                        },
-                    ),
-                )
-                .route("/users/{name}/inbox", axum::routing::post(|| async { "" }))
-                .with_state(docs);
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Peer { base, keys, task }
-    }
-
-    fn actor(&self, name: &str) -> String {
-        format!("{}/users/{name}", self.base)
-    }
-
-    fn key_id(&self, name: &str) -> String {
-        format!("{}#main-key", self.actor(name))
-    }
-}
-
-use axum::response::IntoResponse;
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-/// A `Create` of a public note by `actor` mentioning `mentioned`.
-fn create_note(actor: &str, id: &str, mentioned: &str) -> Value {
-    json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": format!("{id}/activity"),
-        "type": "Create",
-        "actor": actor,
-        "to": ["https://www.w3.org/ns/activitystreams#Public"],
-        "cc": [mentioned],
-        "object": {
-            "id": id,
-            "type": "Note",
-            "attributedTo": actor,
-            "content": "<p>hello <a href=\"x\">@alice</a><script>alert(1)</script></p>",
-            "to": ["https://www.w3.org/ns/activitystreams#Public"],
-            "cc": [mentioned],
-            "tag": [{"type": "Mention", "href": mentioned}],
-            "published": "2026-11-30T16:05:17.840655+00:00Z",
-        }
-    })
-}
-
-/// Signs a POST of `body` to `app`'s shared inbox with `key` as `key_id`, `at` a time.
-fn signed_headers(
-    app: &TestApp,
-    body: &[u8],
-    key_id: &str,
-    key: &PrivateKey,
-    at: SystemTime,
-) -> HeaderMap {
-    let url = url::Url::parse(&app.url("/inbox")).unwrap();
-    let mut headers = axum::http::HeaderMap::new();
-    headers.insert(
-        axum::http::header::CONTENT_TYPE,
-        axum::http::HeaderValue::from_static("application/activity+json"),
-    );
-    sign_request(
-        &axum::http::Method::POST,
-        &url,
-        &mut headers,
-        Some(body),
-        key_id,
-        key,
-        at,
-    )
-    .unwrap();
-    let mut out = HeaderMap::new();
-    for (k, v) in &headers {
-        out.insert(
-            reqwest::header::HeaderName::from_bytes(k.as_str().as_bytes()).unwrap(),
-            HeaderValue::from_bytes(v.as_bytes()).unwrap(),
-        );
-    }
-    out
-}
-
-async fn post(app: &TestApp, headers: HeaderMap, body: Vec<u8>) -> (u16, String) {
-    let resp = app
-        .http
-        .post(app.url("/inbox"))
-        .headers(headers)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    (
-        resp.status().as_u16(),
-        resp.text().await.unwrap_or_default(),
-    )
-}
 
 async fn stored(app: &TestApp) -> (u64, u64) {
     let activities = inbox_activity::Entity::find()
@@ -189,7 +37,7 @@ async fn forged_stale_and_mismatched_requests_are_refused_and_nothing_is_stored(
             .to_string()
             .into_bytes()
     };
-    let key = &peer.keys["mallory"];
+    let key = &peer.key("mallory");
     let before = stored(&app).await;
 
     // No signature at all.
@@ -217,13 +65,13 @@ async fn forged_stale_and_mismatched_requests_are_refused_and_nothing_is_stored(
 
     // Mallory's key id, but signed with trent's key.
     let b = body("4");
-    let headers = signed_headers(&app, &b, &peer.key_id("mallory"), &peer.keys["trent"], now);
+    let headers = signed_headers(&app, &b, &peer.key_id("mallory"), &peer.key("trent"), now);
     let (code, _) = post(&app, headers, b).await;
     assert_eq!(code, 401);
 
     // Trent's valid signature on an activity that claims to be mallory's.
     let b = body("5");
-    let headers = signed_headers(&app, &b, &peer.key_id("trent"), &peer.keys["trent"], now);
+    let headers = signed_headers(&app, &b, &peer.key_id("trent"), &peer.key("trent"), now);
     let (code, text) = post(&app, headers, b).await;
     assert_eq!(code, 401, "{text}");
 
@@ -283,7 +131,7 @@ async fn a_signed_mention_is_accepted_once_and_shown() {
     let b = create_note(&zoe, &note_id, &alice_uri)
         .to_string()
         .into_bytes();
-    let key = &peer.keys["zoe"];
+    let key = &peer.key("zoe");
     let headers = signed_headers(&app, &b, &peer.key_id("zoe"), key, SystemTime::now());
     let (code, text) = post(&app, headers.clone(), b.clone()).await;
     assert_eq!(code, 202, "{text}");

@@ -8,6 +8,8 @@
 mod discovery;
 mod host_loss;
 mod hostile;
+mod inbound;
+mod peer;
 mod social;
 
 use std::future::Future;

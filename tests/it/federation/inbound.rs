@@ -1,0 +1,343 @@
+//! Activities from a scripted peer: RFC 9421 signatures, key rotation, follows with
+//! their `Accept`, shared-inbox delivery, blocks, reports, actor deletion, threads
+//! fetched from the remote server, and secure mode.
+
+use std::time::SystemTime;
+
+use serde_json::{Value, json};
+
+use super::eventually;
+use super::peer::{Peer, create_note, deliver, note, post, rfc9421_headers, signed_headers};
+use crate::support::{TestApp, User};
+
+/// Waits until the peer has received an activity of `kind`.
+async fn received(peer: &Peer, kind: &str) -> Vec<Value> {
+    eventually(&format!("a {kind} at the peer"), || async {
+        let got: Vec<Value> = peer
+            .received()
+            .into_iter()
+            .filter(|a| a["type"] == kind)
+            .collect();
+        (!got.is_empty()).then_some(got)
+    })
+    .await
+}
+
+fn actor_uri(app: &TestApp, user: &User) -> String {
+    format!("{}/users/{}", app.base, user.username)
+}
+
+/// `name` on the peer follows `user` and waits for the follower to show.
+async fn peer_follows(app: &TestApp, peer: &Peer, name: &str, user: &User) {
+    let follow = json!({
+        "id": format!("{}/follows/{name}", peer.base),
+        "type": "Follow",
+        "actor": peer.actor(name),
+        "object": actor_uri(app, user),
+    });
+    assert_eq!(deliver(app, peer, name, &follow).await.0, 202);
+    eventually("the follower", || async {
+        let f = app
+            .get(
+                &format!("/api/v1/accounts/{}/followers", user.id),
+                Some(&user.token),
+            )
+            .await
+            .expect(200);
+        f.as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["url"].is_string() && a["username"] == name)
+            .then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn rfc9421_signatures_are_verified() {
+    let app = TestApp::start().await;
+    let alice = app.user("alice").await;
+    let peer = Peer::start(&["zoe"]).await;
+    let id = peer.note_id("9421");
+    let body = create_note(&peer.actor("zoe"), &id, &actor_uri(&app, &alice))
+        .to_string()
+        .into_bytes();
+    let headers = rfc9421_headers(&app, &body, &peer.key_id("zoe"), &peer.key("zoe"));
+    let mut tampered = body.clone();
+    tampered.extend_from_slice(b" ");
+    let (code, _) = post(&app, headers.clone(), tampered).await;
+    assert_eq!(code, 401, "a body that does not match Content-Digest");
+    let (code, text) = post(&app, headers, body).await;
+    assert_eq!(code, 202, "{text}");
+    let mention = app.await_notification(&alice, "mention").await;
+    assert_eq!(mention["status"]["uri"], id);
+}
+
+#[tokio::test]
+async fn a_rotated_key_is_fetched_again_and_the_old_one_stops_working() {
+    let app = TestApp::start().await;
+    let alice = app.user("alice").await;
+    let peer = Peer::start(&["zoe"]).await;
+    let zoe = peer.actor("zoe");
+    let target = actor_uri(&app, &alice);
+    let first = create_note(&zoe, &peer.note_id("1"), &target);
+    assert_eq!(deliver(&app, &peer, "zoe", &first).await.0, 202);
+    let old_key = peer.key("zoe");
+    peer.rotate_key("zoe");
+    // Signed with the new key: Starling's stored key fails, it fetches the actor again.
+    let second = create_note(&zoe, &peer.note_id("2"), &target);
+    let (code, text) = deliver(&app, &peer, "zoe", &second).await;
+    assert_eq!(code, 202, "{text}");
+    // The old key is no longer the actor's.
+    let third = create_note(&zoe, &peer.note_id("3"), &target)
+        .to_string()
+        .into_bytes();
+    let headers = signed_headers(
+        &app,
+        &third,
+        &peer.key_id("zoe"),
+        &old_key,
+        SystemTime::now(),
+    );
+    assert_eq!(post(&app, headers, third).await.0, 401);
+}
+
+#[tokio::test]
+async fn a_remote_follow_is_accepted_and_posts_go_once_to_each_shared_inbox() {
+    let app = TestApp::start().await;
+    let alice = app.user("alice").await;
+    let peer = Peer::start(&["zoe", "yann"]).await;
+    peer_follows(&app, &peer, "zoe", &alice).await;
+    peer_follows(&app, &peer, "yann", &alice).await;
+    let accepts = received(&peer, "Accept").await;
+    assert_eq!(accepts[0]["actor"], actor_uri(&app, &alice));
+    assert_eq!(accepts[0]["object"]["type"], "Follow");
+    app.await_notification(&alice, "follow").await;
+
+    let status = app.post_status(&alice, "to both followers").await;
+    let creates = received(&peer, "Create").await;
+    assert_eq!(creates[0]["object"]["id"], status["uri"]);
+    // Two followers behind one shared inbox: one delivery.
+    let n = peer
+        .received()
+        .iter()
+        .filter(|a| a["type"] == "Create")
+        .count();
+    assert_eq!(n, 1, "delivered {n} times to one shared inbox");
+}
+
+#[tokio::test]
+async fn a_remote_block_severs_the_follow() {
+    let app = TestApp::start().await;
+    let alice = app.user("alice").await;
+    let peer = Peer::start(&["zoe"]).await;
+    peer_follows(&app, &peer, "zoe", &alice).await;
+    let block = json!({
+        "id": format!("{}/blocks/1", peer.base),
+        "type": "Block",
+        "actor": peer.actor("zoe"),
+        "object": actor_uri(&app, &alice),
+    });
+    assert_eq!(deliver(&app, &peer, "zoe", &block).await.0, 202);
+    eventually("the follow to be gone", || async {
+        let f = app
+            .get(
+                &format!("/api/v1/accounts/{}/followers", alice.id),
+                Some(&alice.token),
+            )
+            .await
+            .expect(200);
+        f.as_array().unwrap().is_empty().then_some(())
+    })
+    .await;
+    let zoe_id = starling_core::accounts::remote::find_by_uri(&app.inst, &peer.actor("zoe"))
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let alice_id: i64 = alice.id.parse().unwrap();
+    assert!(
+        starling_core::blocks::is_blocking(&app.inst, zoe_id, alice_id)
+            .await
+            .unwrap()
+    );
+    let undo = json!({
+        "id": format!("{}/blocks/1/undo", peer.base),
+        "type": "Undo",
+        "actor": peer.actor("zoe"),
+        "object": block,
+    });
+    assert_eq!(deliver(&app, &peer, "zoe", &undo).await.0, 202);
+    eventually("the block to be lifted", || async {
+        (!starling_core::blocks::is_blocking(&app.inst, zoe_id, alice_id)
+            .await
+            .unwrap())
+        .then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_flag_becomes_a_report() {
+    let app = TestApp::start().await;
+    let alice = app.user("alice").await;
+    let status = app.post_status(&alice, "reported post").await;
+    let peer = Peer::start(&["mod"]).await;
+    let flag = json!({
+        "id": format!("{}/flags/1", peer.base),
+        "type": "Flag",
+        "actor": peer.actor("mod"),
+        "content": "spam from your user",
+        "object": [actor_uri(&app, &alice), status["uri"]],
+    });
+    assert_eq!(deliver(&app, &peer, "mod", &flag).await.0, 202);
+    let alice_id: i64 = alice.id.parse().unwrap();
+    let report = eventually("the report", || async {
+        starling_core::reports::of_target(&app.inst, alice_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .next()
+    })
+    .await;
+    assert_eq!(report.comment, "spam from your user");
+    assert_eq!(
+        report.status_ids,
+        format!("[{}]", status["id"].as_str().unwrap())
+    );
+    // The same Flag again is the same report.
+    assert_eq!(deliver(&app, &peer, "mod", &flag).await.0, 202);
+    assert_eq!(
+        starling_core::reports::of_target(&app.inst, alice_id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_deleted_actor_loses_its_posts_here() {
+    let app = TestApp::start().await;
+    let alice = app.user("alice").await;
+    let peer = Peer::start(&["zoe"]).await;
+    let zoe = peer.actor("zoe");
+    let id = peer.note_id("1");
+    assert_eq!(
+        deliver(
+            &app,
+            &peer,
+            "zoe",
+            &create_note(&zoe, &id, &actor_uri(&app, &alice))
+        )
+        .await
+        .0,
+        202
+    );
+    let mention = app.await_notification(&alice, "mention").await;
+    let local_id = mention["status"]["id"].as_str().unwrap().to_string();
+    let delete = json!({
+        "id": format!("{zoe}#delete"),
+        "type": "Delete",
+        "actor": zoe,
+        "object": zoe,
+    });
+    assert_eq!(deliver(&app, &peer, "zoe", &delete).await.0, 202);
+    eventually("zoe's post to be gone", || async {
+        (app.get(&format!("/api/v1/statuses/{local_id}"), None)
+            .await
+            .status
+            == 404)
+            .then_some(())
+    })
+    .await;
+    // An actor nobody here knows deleting itself is acknowledged and ignored.
+    let stranger = json!({
+        "id": format!("{}/users/ghost#delete", peer.base),
+        "type": "Delete",
+        "actor": peer.actor("ghost"),
+        "object": peer.actor("ghost"),
+    });
+    let body = stranger.to_string().into_bytes();
+    let headers = signed_headers(
+        &app,
+        &body,
+        &peer.key_id("ghost"),
+        &peer.key("zoe"),
+        SystemTime::now(),
+    );
+    assert_eq!(post(&app, headers, body).await.0, 202);
+}
+
+#[tokio::test]
+async fn a_reply_to_an_unknown_post_fetches_its_parent() {
+    let app = TestApp::start().await;
+    let alice = app.user("alice").await;
+    let peer = Peer::start(&["zoe", "yann"]).await;
+    let target = actor_uri(&app, &alice);
+    // yann's post, which Starling has never seen, and zoe's reply to it.
+    let parent = peer.publish_note("parent", note(&peer.actor("yann"), "", &target));
+    let mut reply = create_note(&peer.actor("zoe"), &peer.note_id("reply"), &target);
+    reply["object"]["inReplyTo"] = json!(parent);
+    assert_eq!(deliver(&app, &peer, "zoe", &reply).await.0, 202);
+    let mention = eventually("the reply", || async {
+        app.notifications(&alice)
+            .await
+            .into_iter()
+            .find(|n| n["type"] == "mention" && n["status"]["uri"] == peer.note_id("reply"))
+    })
+    .await;
+    let parent_id = mention["status"]["in_reply_to_id"]
+        .as_str()
+        .expect("threaded")
+        .to_string();
+    let parent_status = app
+        .get(&format!("/api/v1/statuses/{parent_id}"), Some(&alice.token))
+        .await
+        .expect(200);
+    assert_eq!(parent_status["uri"], parent);
+    assert_eq!(parent_status["account"]["username"], "yann");
+}
+
+#[tokio::test]
+async fn secure_mode_requires_signed_fetches() {
+    let app = TestApp::builder()
+        .config(|c| c.federation.authorized_fetch = true)
+        .start()
+        .await;
+    app.user("alice").await;
+    let peer = Peer::start(&["zoe"]).await;
+    let get = |signed: bool, path: &str| {
+        let url = url::Url::parse(&app.url(path)).unwrap();
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(
+            axum::http::header::ACCEPT,
+            axum::http::HeaderValue::from_static("application/activity+json"),
+        );
+        if signed {
+            starling_federation::signatures::sign_request(
+                &axum::http::Method::GET,
+                &url,
+                &mut headers,
+                None,
+                &peer.key_id("zoe"),
+                &peer.key("zoe"),
+                SystemTime::now(),
+            )
+            .unwrap();
+        }
+        let mut req = app.http.get(url.as_str());
+        for (k, v) in &headers {
+            req = req.header(k.as_str(), v.as_bytes());
+        }
+        req.send()
+    };
+    assert_eq!(get(false, "/users/alice").await.unwrap().status(), 401);
+    assert_eq!(get(true, "/users/alice").await.unwrap().status(), 200);
+    assert_eq!(
+        get(false, "/users/alice/outbox").await.unwrap().status(),
+        401
+    );
+    // The instance actor stays public, or nobody could fetch the key that signs.
+    assert_eq!(get(false, "/actor").await.unwrap().status(), 200);
+}
