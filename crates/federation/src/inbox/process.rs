@@ -20,9 +20,19 @@ use crate::{fetch, notes};
 /// Attempts at an activity whose processing fails for a retryable reason.
 const MAX_ATTEMPTS: i32 = 5;
 
+/// How long processed activities are kept (their ids, for de-duplication).
+pub const KEEP_PROCESSED: chrono::Duration = chrono::Duration::days(7);
+
 /// Runs until aborted: processes stored activities as they arrive.
 pub async fn run(fed: Arc<Federation>) {
+    let mut last_prune = std::time::Instant::now() - Duration::from_secs(3600);
     loop {
+        if last_prune.elapsed() > Duration::from_secs(600) {
+            last_prune = std::time::Instant::now();
+            if let Err(e) = prune(&fed).await {
+                tracing::warn!(error = %e, "cannot prune processed activities");
+            }
+        }
         match drain(&fed).await {
             Ok(0) => {}
             Ok(_) => continue,
@@ -33,6 +43,16 @@ pub async fn run(fed: Arc<Federation>) {
             () = tokio::time::sleep(Duration::from_secs(2)) => {}
         }
     }
+}
+
+/// Forgets activities processed more than [`KEEP_PROCESSED`] ago.
+async fn prune(fed: &Federation) -> FedResult<u64> {
+    let cutoff = Utc::now() - KEEP_PROCESSED;
+    let deleted = inbox_activity::Entity::delete_many()
+        .filter(inbox_activity::Column::ProcessedAt.lt(cutoff))
+        .exec(&fed.inst.store.write)
+        .await?;
+    Ok(deleted.rows_affected)
 }
 
 /// Processes one batch of pending activities; returns how many.
