@@ -434,3 +434,50 @@ async fn a_direct_message_reaches_only_its_recipient() {
         404
     );
 }
+
+#[tokio::test]
+async fn search_resolves_remote_post_and_actor_urls() {
+    let alpha = TestApp::start().await;
+    let beta = TestApp::start().await;
+    let alice = alpha.user("alice").await;
+    let bob = beta.user("bob").await;
+    let post = beta.post_status(&bob, "find me by my address").await;
+
+    let path = format!(
+        "/api/v2/search?q={}&resolve=true",
+        super::url_escape(post["uri"].as_str().unwrap())
+    );
+    let found = alpha.get(&path, Some(&alice.token)).await.expect(200);
+    assert_eq!(found["statuses"][0]["uri"], post["uri"], "{found}");
+    assert_eq!(
+        found["statuses"][0]["account"]["acct"],
+        address(&beta, &bob)
+    );
+
+    let actor = format!("{}/users/bob", beta.base);
+    let path = format!(
+        "/api/v2/search?q={}&resolve=true",
+        super::url_escape(&actor)
+    );
+    let found = alpha.get(&path, Some(&alice.token)).await.expect(200);
+    assert_eq!(
+        found["accounts"][0]["acct"],
+        address(&beta, &bob),
+        "{found}"
+    );
+
+    // Without resolve, nothing is fetched; signed out, resolving is refused.
+    let unknown = format!("{}/users/nobody", beta.base);
+    let path = format!("/api/v2/search?q={}", super::url_escape(&unknown));
+    let found = alpha.get(&path, Some(&alice.token)).await.expect(200);
+    assert!(found["accounts"].as_array().unwrap().is_empty());
+    let path = format!(
+        "/api/v2/search?q={}&resolve=true",
+        super::url_escape(&address(&beta, &bob))
+    );
+    assert_eq!(alpha.get(&path, None).await.status, 401);
+    // An address nobody answers for is no result, not an error.
+    let path = "/api/v2/search?q=ghost@127.0.0.1:9&resolve=true";
+    let found = alpha.get(path, Some(&alice.token)).await.expect(200);
+    assert!(found["accounts"].as_array().unwrap().is_empty());
+}
