@@ -430,3 +430,26 @@ async fn boosters_are_told_and_the_edit_is_an_outbox_event() {
     assert_eq!(updated[0].event.kind(), "status_updated");
     assert_eq!(updated[0].account_id.to_string(), alice.id);
 }
+
+#[tokio::test]
+async fn concurrent_edits_take_turns() {
+    let app = TestApp::start().await;
+    let alice = app.user("alice").await;
+    let s = app.post_status(&alice, "version one").await;
+    let sid = id(&s);
+    let (a, b) = tokio::join!(
+        edit(&app, &alice, &sid, json!({"status": "version two"})),
+        edit(&app, &alice, &sid, json!({"status": "version three"})),
+    );
+    a.expect(200);
+    b.expect(200);
+    // One original, then both edits: never two originals.
+    let versions = history(&app, &sid, None).await;
+    assert_eq!(versions.len(), 3, "{versions:?}");
+    assert_eq!(versions[0]["content"], "<p>version one</p>");
+    let shown = app
+        .get(&format!("/api/v1/statuses/{sid}"), None)
+        .await
+        .expect(200);
+    assert_eq!(shown["content"], versions[2]["content"]);
+}

@@ -68,8 +68,10 @@ pub async fn status_views(
     let all: Vec<&status::Model> = statuses.iter().chain(originals.values()).collect();
     let ids: Vec<i64> = all.iter().map(|s| s.id).collect();
 
+    // Silent mentions (dropped by an edit) keep access but are not listed.
     let mentions = status_mention::Entity::find()
         .filter(status_mention::Column::StatusId.is_in(ids.clone()))
+        .filter(status_mention::Column::Silent.eq(false))
         .all(conn)
         .await?;
     let account_ids = all

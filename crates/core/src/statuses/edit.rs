@@ -130,6 +130,11 @@ pub async fn edit(
     let hashtags = text::extract_hashtags(&text);
 
     let txn = inst.store.begin().await?;
+    // The status as it is now that concurrent edits wait for this one.
+    let current = lock_status(&txn, id)
+        .await?
+        .filter(|s| s.account_id == author.account.id)
+        .ok_or(CoreError::NotFound)?;
     let before_media = media_of(&txn, id).await?;
     let mut after_media = if media_ids.is_empty() {
         Vec::new()
@@ -310,6 +315,24 @@ fn apply_attributes(m: &mut media_attachment::Model, a: &MediaAttributes) -> boo
 
 fn version_media(stored: &str) -> Vec<VersionMedia> {
     serde_json::from_str(stored).unwrap_or_default()
+}
+
+/// Locks the row of status `id` until the end of `txn` (so that concurrent edits
+/// take turns: on PostgreSQL an update holds the row; SQLite has one writer) and
+/// reads it.
+pub(crate) async fn lock_status(
+    txn: &DatabaseTransaction,
+    id: i64,
+) -> CoreResult<Option<status::Model>> {
+    status::Entity::update_many()
+        .col_expr(
+            status::Column::UpdatedAt,
+            Expr::col(status::Column::UpdatedAt),
+        )
+        .filter(status::Column::Id.eq(id))
+        .exec(txn)
+        .await?;
+    Ok(status::Entity::find_by_id(id).one(txn).await?)
 }
 
 /// The attachments of a status, oldest first (the order the Status entity shows).

@@ -17,7 +17,7 @@ use sea_orm::{
 use serde_json::json;
 
 use super::edit::{
-    MAX_DESCRIPTION_CHARS, media_of, notify_boosters, notify_mentioned, replace_media,
+    MAX_DESCRIPTION_CHARS, lock_status, media_of, notify_boosters, notify_mentioned, replace_media,
     replace_tags, snapshot, snapshot_original, sync_mentions,
 };
 use super::{Visibility, count_new_status, delete_rows, fan_out, media_files_of};
@@ -192,6 +192,15 @@ pub async fn update(inst: &Instance, s: RemoteStatus) -> CoreResult<Option<statu
     let clean = Cleaned::of(&s);
 
     let txn = inst.store.begin().await?;
+    // Re-read under the row lock: a concurrent update of the same status waits.
+    let Some(current) = lock_status(&txn, current.id).await? else {
+        txn.rollback().await?;
+        return Ok(None);
+    };
+    if current.edited_at.is_some_and(|stored| stored >= edited_at) {
+        txn.rollback().await?;
+        return Ok(Some(current));
+    }
     let before_media = media_of(&txn, current.id).await?;
     let mut after_media = Vec::new();
     let mut media_changed = false;
