@@ -880,3 +880,44 @@ async fn remote_announces_reach_local_followers_notify_and_federate_nothing() {
     assert!(notifications(&app, &alice, "reblog").await.is_empty());
     assert_eq!(events(&app).await.len(), before);
 }
+
+#[tokio::test]
+async fn deleting_a_boost_or_an_account_cleans_up_notifications_and_counts() {
+    let app = TestApp::start().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let s = id(&app.post_status(&alice, "boost and like me").await);
+    let boost = id(&act(&app, &bob, &s, "reblog").await.expect(200));
+    act(&app, &bob, &s, "favourite").await.expect(200);
+    assert_eq!(notifications(&app, &alice, "reblog").await.len(), 1);
+    // Deleting the boost as a status takes its notification with it.
+    app.delete(&format!("/api/v1/statuses/{boost}"), Some(&bob.token))
+        .await
+        .expect(200);
+    assert!(notifications(&app, &alice, "reblog").await.is_empty());
+    assert_eq!(status(&app, &s, &alice).await["reblogs_count"], 0);
+    // Deleting the favouriting account counts its favourite down.
+    assert_eq!(status(&app, &s, &alice).await["favourites_count"], 1);
+    let local = starling_core::accounts::get_local_by_user_id(
+        &app.inst,
+        starling_core::accounts::find_user_by_email(&app.inst, &bob.email)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+    )
+    .await
+    .unwrap();
+    starling_core::accounts::delete_local(&app.inst, &local)
+        .await
+        .unwrap();
+    assert_eq!(status(&app, &s, &alice).await["favourites_count"], 0);
+    let by = app
+        .get(
+            &format!("/api/v1/statuses/{s}/favourited_by"),
+            Some(&alice.token),
+        )
+        .await
+        .expect(200);
+    assert!(by.as_array().unwrap().is_empty());
+}

@@ -34,11 +34,6 @@ pub async fn mutes(_user: User<scope::ReadMutes>) -> Json<Vec<Value>> {
     Json(Vec::new())
 }
 
-/// `GET /api/v1/favourites`.
-pub async fn favourites(_user: User<scope::ReadFavourites>) -> Json<Vec<Value>> {
-    Json(Vec::new())
-}
-
 /// `GET /api/v1/bookmarks`.
 pub async fn bookmarks(_user: User<scope::ReadBookmarks>) -> Json<Vec<Value>> {
     Json(Vec::new())

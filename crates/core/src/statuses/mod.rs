@@ -13,7 +13,7 @@ use sea_orm::{
 
 use crate::accounts::{self, LocalAccount};
 use crate::entities::{
-    account, follow, home_feed, idempotency_key, media_attachment, notification, status,
+    account, favourite, follow, home_feed, idempotency_key, media_attachment, notification, status,
     status_mention, status_pin, status_tag, tag,
 };
 use crate::error::{CoreError, CoreResult, ValidationErrors};
@@ -911,6 +911,19 @@ pub(crate) async fn delete_rows(
         .filter(home_feed::Column::StatusId.is_in(ids.clone()))
         .exec(txn)
         .await?;
+    favourite::Entity::delete_many()
+        .filter(favourite::Column::StatusId.is_in(ids.clone()))
+        .exec(txn)
+        .await?;
+    // A boost's notification points at the original: remove the booster's.
+    for boost in all.iter().filter(|s| s.reblog_of_id.is_some()) {
+        notification::Entity::delete_many()
+            .filter(notification::Column::FromAccountId.eq(boost.account_id))
+            .filter(notification::Column::StatusId.eq(boost.reblog_of_id))
+            .filter(notification::Column::Kind.eq("reblog"))
+            .exec(txn)
+            .await?;
+    }
     notification::Entity::delete_many()
         .filter(notification::Column::StatusId.is_in(ids.clone()))
         .exec(txn)
@@ -963,6 +976,28 @@ pub(crate) async fn delete_all_of_account(
     for chunk in statuses.chunks(500) {
         delete_rows(txn, chunk).await?;
     }
+    // Favourites the account gave: counted down on the statuses, then removed.
+    let favourited: Vec<i64> = favourite::Entity::find()
+        .select_only()
+        .column(favourite::Column::StatusId)
+        .filter(favourite::Column::AccountId.eq(account_id))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    for chunk in favourited.chunks(500) {
+        status::Entity::update_many()
+            .col_expr(
+                status::Column::FavouritesCount,
+                Expr::cust("CASE WHEN favourites_count > 0 THEN favourites_count - 1 ELSE 0 END"),
+            )
+            .filter(status::Column::Id.is_in(chunk.iter().copied()))
+            .exec(txn)
+            .await?;
+    }
+    favourite::Entity::delete_many()
+        .filter(favourite::Column::AccountId.eq(account_id))
+        .exec(txn)
+        .await?;
     media_attachment::Entity::delete_many()
         .filter(media_attachment::Column::AccountId.eq(account_id))
         .exec(txn)
