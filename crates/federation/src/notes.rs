@@ -167,7 +167,15 @@ pub async fn to_remote_status(
     let now = chrono::Utc::now();
     Ok(RemoteStatus {
         uri: object.id.as_str().to_string(),
-        url: object.url.as_ref().map(|u| u.as_str().to_string()),
+        // Mastodon: a post without a `url` links to its id.
+        url: Some(
+            object
+                .url
+                .as_ref()
+                .unwrap_or(&object.id)
+                .as_str()
+                .to_string(),
+        ),
         account_id: author.id,
         in_reply_to_id: parent.as_ref().map(|p| p.id),
         content_html,

@@ -138,6 +138,8 @@ async fn a_signed_mention_is_accepted_once_and_shown() {
 
     let mention = app.await_notification(&alice, "mention").await;
     assert_eq!(mention["status"]["uri"], note_id);
+    // No `url` in the note: it links to its id, as Mastodon does.
+    assert_eq!(mention["status"]["url"], note_id);
     assert!(
         !mention["status"]["content"]
             .as_str()
