@@ -511,3 +511,66 @@ async fn notifications_page_with_max_id_and_filter_by_type() {
     assert_eq!(no_follows.as_array().unwrap().len(), 1);
     assert_eq!(no_follows[0]["type"], "mention");
 }
+
+#[tokio::test]
+async fn blocking_ends_follows_both_ways_and_lists_the_account() {
+    let app = TestApp::start().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    app.follow(&alice, &bob).await;
+    app.follow(&bob, &alice).await;
+    let rel = app
+        .post_json(
+            &format!("/api/v1/accounts/{}/block", bob.id),
+            Some(&alice.token),
+            json!({}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(rel["blocking"], true);
+    assert_eq!(rel["following"], false);
+    assert_eq!(rel["followed_by"], false);
+    assert_eq!(relationship(&app, &bob, &alice).await["blocked_by"], true);
+    assert_eq!(account(&app, &alice).await["followers_count"], 0);
+    assert_eq!(account(&app, &alice).await["following_count"], 0);
+    let blocks = app
+        .get("/api/v1/blocks", Some(&alice.token))
+        .await
+        .expect(200);
+    assert_eq!(blocks.as_array().unwrap().len(), 1);
+    assert_eq!(blocks[0]["id"], bob.id);
+    // Blocking yourself or nobody is a 404; a read-only token may not block.
+    let me = app
+        .post_json(
+            &format!("/api/v1/accounts/{}/block", alice.id),
+            Some(&alice.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(me.status, 404);
+    let reader = app
+        .user_with_scopes("carol", starling_core::accounts::Role::User, "read")
+        .await;
+    let denied = app
+        .post_json(
+            &format!("/api/v1/accounts/{}/block", bob.id),
+            Some(&reader.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(denied.status, 403);
+    let rel = app
+        .post_json(
+            &format!("/api/v1/accounts/{}/unblock", bob.id),
+            Some(&alice.token),
+            json!({}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(rel["blocking"], false);
+    let blocks = app
+        .get("/api/v1/blocks", Some(&alice.token))
+        .await
+        .expect(200);
+    assert!(blocks.as_array().unwrap().is_empty());
+}

@@ -54,6 +54,7 @@ pub mod scope {
         ReadNotifications => ["read:notifications"],
         WriteNotifications => ["write:notifications"],
         ReadBlocks => ["read:blocks"],
+        WriteBlocks => ["write:blocks"],
         ReadMutes => ["read:mutes"],
         ReadFilters => ["read:filters"],
         ReadLists => ["read:lists"],

@@ -481,3 +481,66 @@ async fn search_resolves_remote_post_and_actor_urls() {
     let found = alpha.get(path, Some(&alice.token)).await.expect(200);
     assert!(found["accounts"].as_array().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_block_severs_follows_on_both_servers_and_unblock_lifts_it() {
+    let alpha = TestApp::start().await;
+    let beta = TestApp::start().await;
+    let alice = alpha.user("alice").await;
+    let bob = beta.user("bob").await;
+    let bob_id = alpha.follow_remote(&alice, &address(&beta, &bob)).await;
+    let alice_id = beta.follow_remote(&bob, &address(&alpha, &alice)).await;
+
+    let rel = alpha
+        .post_json(
+            &format!("/api/v1/accounts/{bob_id}/block"),
+            Some(&alice.token),
+            json!({}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(rel["blocking"], true);
+    assert_eq!(rel["following"], false);
+    assert_eq!(rel["followed_by"], false);
+    let blocks = alpha
+        .get("/api/v1/blocks", Some(&alice.token))
+        .await
+        .expect(200);
+    assert_eq!(blocks[0]["acct"], address(&beta, &bob));
+    // Beta hears of it: both follows end there too, and bob sees he is blocked.
+    eventually("the Block on beta", || async {
+        let rel = beta
+            .get(
+                &format!("/api/v1/accounts/relationships?id[]={alice_id}"),
+                Some(&bob.token),
+            )
+            .await
+            .expect(200);
+        (rel[0]["blocked_by"] == true
+            && rel[0]["following"] == false
+            && rel[0]["followed_by"] == false)
+            .then_some(())
+    })
+    .await;
+
+    let rel = alpha
+        .post_json(
+            &format!("/api/v1/accounts/{bob_id}/unblock"),
+            Some(&alice.token),
+            json!({}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(rel["blocking"], false);
+    eventually("the Undo on beta", || async {
+        let rel = beta
+            .get(
+                &format!("/api/v1/accounts/relationships?id[]={alice_id}"),
+                Some(&bob.token),
+            )
+            .await
+            .expect(200);
+        (rel[0]["blocked_by"] == false).then_some(())
+    })
+    .await;
+}

@@ -58,6 +58,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/api/v1/accounts/{id}/following", get(accounts::following))
         .route("/api/v1/accounts/{id}/follow", post(accounts::follow))
         .route("/api/v1/accounts/{id}/unfollow", post(accounts::unfollow))
+        .route("/api/v1/accounts/{id}/block", post(accounts::block))
+        .route("/api/v1/accounts/{id}/unblock", post(accounts::unblock))
         .route(
             "/api/v1/accounts/{id}/featured_tags",
             get(empty::public_list),
@@ -104,7 +106,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/api/v1/filters", get(empty::filters))
         .route("/api/v2/filters", get(empty::filters))
         .route("/api/v1/lists", get(empty::lists))
-        .route("/api/v1/blocks", get(empty::blocks))
+        .route("/api/v1/blocks", get(accounts::blocks))
         .route("/api/v1/domain_blocks", get(empty::blocks))
         .route("/api/v1/mutes", get(empty::mutes))
         // Favourites and boosts, with `GET /api/v1/favourites`.

@@ -607,6 +607,7 @@ pub async fn relationships(
         .await?
         .into_iter()
         .collect();
+    let (blocking, blocked_by) = crate::blocks::between(inst, viewer, targets).await?;
     Ok(targets
         .iter()
         .map(|&id| {
@@ -627,6 +628,8 @@ pub async fn relationships(
                 followed_by: incoming.contains(&id),
                 requested: req.is_some(),
                 requested_by: requested_by.contains(&id),
+                blocking: blocking.contains(&id),
+                blocked_by: blocked_by.contains(&id),
                 ..Relationship::default()
             }
         })

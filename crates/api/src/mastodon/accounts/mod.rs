@@ -436,6 +436,41 @@ pub async fn unfollow(
     Ok(Json(relationship(&app, user.account_id(), target).await?))
 }
 
+/// # `POST /api/v1/accounts/:id/block`
+pub async fn block(
+    State(app): State<AppState>,
+    user: User<scope::WriteBlocks>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Relationship>> {
+    let target = path_id(&id)?;
+    starling_core::blocks::block(&app.inst, &user.local, target).await?;
+    Ok(Json(relationship(&app, user.account_id(), target).await?))
+}
+
+/// # `POST /api/v1/accounts/:id/unblock`
+pub async fn unblock(
+    State(app): State<AppState>,
+    user: User<scope::WriteBlocks>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Relationship>> {
+    let target = path_id(&id)?;
+    starling_core::blocks::unblock(&app.inst, &user.local, target).await?;
+    Ok(Json(relationship(&app, user.account_id(), target).await?))
+}
+
+/// # `GET /api/v1/blocks`
+pub async fn blocks(
+    State(app): State<AppState>,
+    user: User<scope::ReadBlocks>,
+    OriginalUri(uri): OriginalUri,
+    Params(p): Params<PageQuery>,
+) -> ApiResult<(HeaderMap, Json<Vec<Account>>)> {
+    paging::check(&p)?;
+    let page = p.page(40);
+    let rows = starling_core::blocks::blocked_accounts(&app.inst, user.account_id(), &page).await?;
+    Ok(account_page(&app, &uri, &page, rows))
+}
+
 #[derive(Debug, Deserialize)]
 pub struct IdsParams {
     #[serde(default, deserialize_with = "de::ids")]
