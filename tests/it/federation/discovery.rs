@@ -187,6 +187,17 @@ async fn actor_and_note_documents_are_negotiated() {
     let (code, followers, _) = get_ap(&app, "/users/alice/followers").await;
     assert_eq!(code, 200);
     assert_eq!(followers["totalItems"], 0);
+    assert_eq!(
+        followers["id"],
+        format!("{}/users/alice/followers", app.base)
+    );
+    let (code, following, _) = get_ap(&app, "/users/alice/following").await;
+    assert_eq!(code, 200);
+    assert_eq!(
+        following["id"],
+        format!("{}/users/alice/following", app.base)
+    );
+    assert_eq!(following["type"], "OrderedCollection");
 
     let (code, _, _) = get_ap(&app, "/users/nobody").await;
     assert_eq!(code, 404);

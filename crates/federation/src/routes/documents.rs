@@ -269,6 +269,24 @@ async fn relation_collection(
     ))
 }
 
+async fn relation_response(
+    fed: &Federation,
+    name: &str,
+    q: &PageQuery,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+    followers: bool,
+) -> Response {
+    let result = async {
+        authorize(fed, uri, headers).await?;
+        relation_collection(fed, name, q, followers).await
+    };
+    match result.await {
+        Ok(doc) => activity_json(doc),
+        Err(e) => error_response(&e),
+    }
+}
+
 /// # `GET /users/:name/followers`
 pub async fn followers(
     State(fed): State<Arc<Federation>>,
@@ -277,14 +295,7 @@ pub async fn followers(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
-    let result = async {
-        authorize(&fed, &uri, &headers).await?;
-        relation_collection(&fed, &name, &q, true).await
-    };
-    match result.await {
-        Ok(doc) => activity_json(doc),
-        Err(e) => error_response(&e),
-    }
+    relation_response(&fed, &name, &q, &uri, &headers, true).await
 }
 
 /// # `GET /users/:name/following`
@@ -295,14 +306,7 @@ pub async fn following(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
-    let result = async {
-        authorize(&fed, &uri, &headers).await?;
-        relation_collection(&fed, &name, &q, false).await
-    };
-    match result.await {
-        Ok(doc) => activity_json(doc),
-        Err(e) => error_response(&e),
-    }
+    relation_response(&fed, &name, &q, &uri, &headers, false).await
 }
 
 /// # `GET /users/:name/collections/featured`: pinned posts.
