@@ -160,7 +160,9 @@ pub async fn fetch_actor(fed: &Federation, uri: &str) -> FedResult<account::Mode
         )));
     }
     let remote = remote_actor(&actor)?;
-    Ok(remote::upsert(&fed.inst, remote).await?)
+    let account = remote::upsert(&fed.inst, remote).await?;
+    fed.forget_keys_of(&account);
+    Ok(account)
 }
 
 /// The stored actor `uri`, fetched when unknown (or when `refresh` and stale).

@@ -6,13 +6,38 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use sea_orm::EntityTrait;
 use starling_core::Instance;
 use starling_core::entities::account;
 use tokio::sync::Notify;
 
 use crate::error::FedError;
+use crate::inbox::queue::InboxQueue;
 use crate::net::{HttpClient, NetConfig};
-use crate::signatures::PrivateKey;
+use crate::signatures::{PrivateKey, PublicKey};
+
+/// How long a remote actor's verified key is trusted from memory before it is read
+/// from the database again (an `Update` of the actor, a refetch or its deletion forget it
+/// at once).
+pub const KNOWN_KEY_TTL: Duration = Duration::from_secs(600);
+
+/// Remote keys kept in memory, at most.
+const KNOWN_KEYS: usize = 20_000;
+
+/// A remote actor's public key as the inbox last verified it.
+#[derive(Clone)]
+pub struct KnownKey {
+    pub account: account::Model,
+    pub key: PublicKey,
+    pub at: std::time::Instant,
+}
+
+/// A local account's signing identity: its key id and parsed private key.
+#[derive(Clone)]
+pub struct Signer {
+    pub key_id: Arc<str>,
+    pub key: PrivateKey,
+}
 
 /// The federation state of one instance.
 pub struct Federation {
@@ -25,9 +50,13 @@ pub struct Federation {
     pub deliveries_notify: Notify,
     /// Wakes the inbox processor when an activity was stored.
     pub inbox_notify: Notify,
-    /// Parsed private keys of local accounts, by account id (parsing PEM costs more
-    /// than a signature).
-    signing_keys: Mutex<HashMap<i64, PrivateKey>>,
+    /// Parsed private keys of local accounts with their key ids, by account id (parsing
+    /// PEM costs more than a signature).
+    signing_keys: Mutex<HashMap<i64, Signer>>,
+    /// Remote actors' parsed public keys, by key id.
+    known_keys: quick_cache::sync::Cache<String, KnownKey>,
+    /// Received activities waiting for their group commit.
+    pub(crate) inbox_queue: InboxQueue,
     instance_key: tokio::sync::OnceCell<PrivateKey>,
     /// NodeInfo's counts and when they were taken.
     pub stats_cache: Mutex<Option<(std::time::Instant, starling_core::stats::Stats)>>,
@@ -73,31 +102,69 @@ impl Federation {
             deliveries_notify: Notify::new(),
             inbox_notify: Notify::new(),
             signing_keys: Mutex::new(HashMap::new()),
+            known_keys: quick_cache::sync::Cache::new(KNOWN_KEYS),
+            inbox_queue: InboxQueue::default(),
             instance_key: tokio::sync::OnceCell::new(),
             stats_cache: Mutex::new(None),
         }))
     }
 
-    /// The private key of a local account, parsed once.
-    pub fn signing_key(&self, account: &account::Model) -> Result<PrivateKey, FedError> {
-        if let Some(key) = self.lock_keys().get(&account.id) {
-            return Ok(key.clone());
+    /// The signing identity of local account `account_id`, read and parsed once.
+    pub async fn signer(&self, account_id: i64) -> Result<Signer, FedError> {
+        if let Some(signer) = self.lock_keys().get(&account_id) {
+            return Ok(signer.clone());
         }
+        let account = account::Entity::find_by_id(account_id)
+            .one(&self.inst.store.read)
+            .await?
+            .ok_or_else(|| FedError::Internal(format!("signer {account_id} is gone")))?;
         let pem = account
             .private_key_pem
             .as_deref()
             .ok_or_else(|| FedError::Internal(format!("{} has no private key", account.uri)))?;
         let key = PrivateKey::from_pem(pem)
             .map_err(|e| FedError::Internal(format!("key of {}: {e}", account.uri)))?;
+        let signer = Signer {
+            key_id: format!("{}#main-key", account.uri).into(),
+            key,
+        };
         let mut keys = self.lock_keys();
         if keys.len() > 10_000 {
             keys.clear();
         }
-        keys.insert(account.id, key.clone());
-        Ok(key)
+        keys.insert(account_id, signer.clone());
+        Ok(signer)
     }
 
-    fn lock_keys(&self) -> std::sync::MutexGuard<'_, HashMap<i64, PrivateKey>> {
+    /// A remote key verified within [`KNOWN_KEY_TTL`].
+    pub fn known_key(&self, key_id: &str) -> Option<KnownKey> {
+        self.known_keys
+            .get(key_id)
+            .filter(|k| k.at.elapsed() < KNOWN_KEY_TTL)
+    }
+
+    /// Remembers a remote key that just verified a signature.
+    pub fn remember_key(&self, key_id: &str, account: &account::Model, key: PublicKey) {
+        self.known_keys.insert(
+            key_id.to_string(),
+            KnownKey {
+                account: account.clone(),
+                key,
+                at: std::time::Instant::now(),
+            },
+        );
+    }
+
+    /// Forgets the remembered keys of a remote actor (updated, refetched or deleted).
+    pub fn forget_keys_of(&self, account: &account::Model) {
+        if let Some(id) = &account.public_key_id {
+            self.known_keys.remove(id.as_str());
+        }
+        self.known_keys
+            .remove(format!("{}#main-key", account.uri).as_str());
+    }
+
+    fn lock_keys(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Signer>> {
         self.signing_keys
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

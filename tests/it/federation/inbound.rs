@@ -341,3 +341,67 @@ async fn secure_mode_requires_signed_fetches() {
     // The instance actor stays public, or nobody could fetch the key that signs.
     assert_eq!(get(false, "/actor").await.unwrap().status(), 200);
 }
+
+#[tokio::test]
+async fn a_burst_is_stored_once_each_and_a_reply_threads_within_its_batch() {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    use starling_core::entities::{inbox_activity, status};
+
+    // No workers: the burst is only stored, then processed as one batch below.
+    let app = TestApp::builder()
+        .without_federation_workers()
+        .start()
+        .await;
+    let alice = app.user("alice").await;
+    let peer = Peer::start(&["zoe"]).await;
+    let zoe = peer.actor("zoe");
+    let target = actor_uri(&app, &alice);
+    let mut creates: Vec<Value> = (0..30)
+        .map(|i| create_note(&zoe, &peer.note_id(&format!("burst-{i}")), &target))
+        .collect();
+    // The last post answers the first. The peer does not serve the first, so the reply
+    // threads only if the batch stores its parent before it.
+    creates[29]["object"]["inReplyTo"] = json!(peer.note_id("burst-0"));
+    assert_eq!(deliver(&app, &peer, "zoe", &creates[0]).await.0, 202);
+    // All at once, ten of them twice: they share group commits.
+    let sends = creates
+        .iter()
+        .skip(1)
+        .chain(creates.iter().take(10))
+        .map(|a| deliver(&app, &peer, "zoe", a));
+    let answers = futures::future::join_all(sends).await;
+    assert!(answers.iter().all(|(code, _)| *code == 202), "{answers:?}");
+    let conn = &app.inst.store.read;
+    let stored = inbox_activity::Entity::find().count(conn).await.unwrap();
+    assert_eq!(stored, 30, "each activity stored once");
+
+    let fed = starling_federation::Federation::new(app.inst.clone()).unwrap();
+    let processed = starling_federation::inbox::process::drain(&fed)
+        .await
+        .unwrap();
+    assert_eq!(processed, 30);
+    let statuses = status::Entity::find()
+        .filter(status::Column::Local.eq(false))
+        .all(conn)
+        .await
+        .unwrap();
+    assert_eq!(statuses.len(), 30, "one status per post");
+    let uri = |i: usize| peer.note_id(&format!("burst-{i}"));
+    let parent = statuses.iter().find(|s| s.uri == uri(0)).unwrap();
+    let reply = statuses.iter().find(|s| s.uri == uri(29)).unwrap();
+    assert_eq!(reply.in_reply_to_id, Some(parent.id));
+    let left = inbox_activity::Entity::find()
+        .filter(inbox_activity::Column::ProcessedAt.is_null())
+        .count(conn)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "every activity marked processed");
+    let mentions = app
+        .get(
+            "/api/v1/notifications?types[]=mention&limit=40",
+            Some(&alice.token),
+        )
+        .await
+        .expect(200);
+    assert_eq!(mentions.as_array().unwrap().len(), 30);
+}

@@ -12,7 +12,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, QuerySelect, Set, Unchanged,
+    IntoActiveModel, QueryFilter, QuerySelect, Set, TransactionTrait, Unchanged,
 };
 use serde_json::json;
 
@@ -91,11 +91,40 @@ async fn find_on(conn: &impl ConnectionTrait, uri: &str) -> CoreResult<Option<st
 /// answered, with `false`. Local followers of the author get it in their home feeds,
 /// mentioned local accounts a `mention` notification.
 pub async fn ingest(inst: &Instance, s: RemoteStatus) -> CoreResult<(status::Model, bool)> {
-    if let Some(existing) = find_on(&inst.store.write, &s.uri).await? {
+    let mut results = ingest_many(inst, vec![s]).await?;
+    results.pop().unwrap_or(Err(CoreError::NotFound))
+}
+
+/// Stores several remote statuses in one transaction, each as [`ingest`] would, with a
+/// result of its own: one that is refused (or taken by a concurrent delivery) leaves the
+/// others stored. The inbox processes its backlog this way, so that a burst of posts
+/// costs one commit per batch rather than one per post. The HTML is sanitised before
+/// the writer is taken.
+pub async fn ingest_many(
+    inst: &Instance,
+    statuses: Vec<RemoteStatus>,
+) -> CoreResult<Vec<CoreResult<(status::Model, bool)>>> {
+    let cleaned: Vec<Cleaned> = statuses.iter().map(Cleaned::of).collect();
+    let txn = inst.store.begin().await?;
+    let mut results = Vec::with_capacity(statuses.len());
+    for (s, clean) in statuses.iter().zip(&cleaned) {
+        results.push(ingest_in(&txn, s, clean).await);
+    }
+    txn.commit().await?;
+    Ok(results)
+}
+
+/// One status of [`ingest_many`]: read in `txn`, written in a savepoint of it.
+async fn ingest_in(
+    txn: &DatabaseTransaction,
+    s: &RemoteStatus,
+    clean: &Cleaned,
+) -> CoreResult<(status::Model, bool)> {
+    if let Some(existing) = find_on(txn, &s.uri).await? {
         return Ok((existing, false));
     }
     let author = account::Entity::find_by_id(s.account_id)
-        .one(&inst.store.write)
+        .one(txn)
         .await?
         .ok_or(CoreError::NotFound)?;
     if author.is_local() {
@@ -107,14 +136,9 @@ pub async fn ingest(inst: &Instance, s: RemoteStatus) -> CoreResult<(status::Mod
         return Err(CoreError::Forbidden("the author is suspended".into()));
     }
     let parent = match s.in_reply_to_id {
-        Some(id) => {
-            status::Entity::find_by_id(id)
-                .one(&inst.store.write)
-                .await?
-        }
+        Some(id) => status::Entity::find_by_id(id).one(txn).await?,
         None => None,
     };
-    let clean = Cleaned::of(&s);
     let now = Utc::now();
     let created_at = s.created_at.min(now);
     let mut attempts = 0;
@@ -148,11 +172,12 @@ pub async fn ingest(inst: &Instance, s: RemoteStatus) -> CoreResult<(status::Mod
             created_at,
             updated_at: now,
         };
-        let txn = inst.store.begin().await?;
-        let written = match write_new(&txn, &model, &clean, now).await {
-            Ok(()) => txn.commit().await.map_err(CoreError::from),
+        // A savepoint: a failed attempt leaves the rest of the batch as it was.
+        let attempt = txn.begin().await?;
+        let written = match write_new(&attempt, &model, clean, now).await {
+            Ok(()) => attempt.commit().await.map_err(CoreError::from),
             Err(e) => {
-                txn.rollback().await?;
+                attempt.rollback().await?;
                 Err(e)
             }
         };
@@ -161,7 +186,7 @@ pub async fn ingest(inst: &Instance, s: RemoteStatus) -> CoreResult<(status::Mod
             Err(e) if e.is_unique_violation() => {
                 // A concurrent delivery of the same status won, or (rarely) the id was
                 // taken: answer the other one, or try another id.
-                if let Some(existing) = find_on(&inst.store.write, &s.uri).await? {
+                if let Some(existing) = find_on(txn, &s.uri).await? {
                     return Ok((existing, false));
                 }
                 attempts += 1;

@@ -9,6 +9,7 @@
 //!   are still kept (up to `federation.delivery_max_age_hours`) and retried at the
 //!   longest backoff, and the first success makes the host reachable again.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -19,6 +20,9 @@ use serde::Serialize;
 use starling_core::entities::{delivery, federation_host};
 
 use crate::error::FedResult;
+
+/// Hosts named per statement, at most (well under SQLite's variable limit).
+const CHUNK: usize = 500;
 
 /// Failures in a row after which a host counts as unreachable.
 pub const UNREACHABLE_AFTER_FAILURES: i32 = 10;
@@ -85,8 +89,8 @@ pub fn backoff(failures: i32, base: Duration, max: Duration) -> Duration {
     raw.mul_f64(jitter).min(max)
 }
 
-async fn ensure(conn: &impl ConnectionTrait, host: &str) -> FedResult<()> {
-    federation_host::Entity::insert(federation_host::ActiveModel {
+fn new_host(host: &str) -> federation_host::ActiveModel {
+    federation_host::ActiveModel {
         host: sea_orm::Set(host.to_string()),
         consecutive_failures: sea_orm::Set(0),
         first_failure_at: sea_orm::Set(None),
@@ -97,54 +101,87 @@ async fn ensure(conn: &impl ConnectionTrait, host: &str) -> FedResult<()> {
         delivered_count: sea_orm::Set(0),
         dropped_count: sea_orm::Set(0),
         updated_at: sea_orm::Set(Utc::now()),
-    })
-    .on_conflict_do_nothing()
-    .exec_without_returning(conn)
-    .await?;
+    }
+}
+
+async fn ensure(conn: &impl ConnectionTrait, host: &str) -> FedResult<()> {
+    federation_host::Entity::insert(new_host(host))
+        .on_conflict_do_nothing()
+        .exec_without_returning(conn)
+        .await?;
     Ok(())
 }
 
-/// Records a successful delivery. Returns whether the host had been failing (so its
-/// held-back deliveries can be released).
-pub async fn record_success(conn: &impl ConnectionTrait, host: &str) -> FedResult<bool> {
-    ensure(conn, host).await?;
-    let was_failing = federation_host::Entity::find_by_id(host.to_string())
-        .one(conn)
-        .await?
-        .is_some_and(|h| h.consecutive_failures > 0 || h.retry_at.is_some());
-    let now = Utc::now();
-    federation_host::Entity::update_many()
-        .col_expr(federation_host::Column::ConsecutiveFailures, Expr::value(0))
-        .col_expr(
-            federation_host::Column::FirstFailureAt,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .col_expr(
-            federation_host::Column::RetryAt,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .col_expr(
-            federation_host::Column::LastSuccessAt,
-            Expr::value(Some(now)),
-        )
-        .col_expr(
-            federation_host::Column::DeliveredCount,
-            Expr::col(federation_host::Column::DeliveredCount).add(1),
-        )
-        .col_expr(federation_host::Column::UpdatedAt, Expr::value(now))
-        .filter(federation_host::Column::Host.eq(host))
-        .exec(conn)
-        .await?;
-    if was_failing {
-        // Everything held back for this host may go now, in order.
+/// Records successful deliveries, `n` per host: each host is reachable again, its
+/// backoff over and its counter up by `n`. Returns whether one of them had been
+/// failing; the deliveries it held back are then due now, to go in order.
+pub async fn record_delivered(
+    conn: &impl ConnectionTrait,
+    delivered: &HashMap<&str, i64>,
+    now: DateTime<Utc>,
+) -> FedResult<bool> {
+    let names: Vec<&str> = delivered.keys().copied().collect();
+    let mut recovered: Vec<String> = Vec::new();
+    for chunk in names.chunks(CHUNK) {
+        federation_host::Entity::insert_many(chunk.iter().map(|h| new_host(h)))
+            .on_conflict_do_nothing()
+            .exec_without_returning(conn)
+            .await?;
+        let was_failing: Vec<String> = federation_host::Entity::find()
+            .select_only()
+            .column(federation_host::Column::Host)
+            .filter(federation_host::Column::Host.is_in(chunk.iter().copied()))
+            .filter(
+                federation_host::Column::ConsecutiveFailures
+                    .gt(0)
+                    .or(federation_host::Column::RetryAt.is_not_null()),
+            )
+            .into_tuple()
+            .all(conn)
+            .await?;
+        recovered.extend(was_failing);
+    }
+    // One statement per distinct count (in a fan-out nearly every host has the same).
+    let mut by_count: HashMap<i64, Vec<&str>> = HashMap::new();
+    for (host, n) in delivered {
+        by_count.entry(*n).or_default().push(host);
+    }
+    for (n, hosts) in by_count {
+        for chunk in hosts.chunks(CHUNK) {
+            federation_host::Entity::update_many()
+                .col_expr(federation_host::Column::ConsecutiveFailures, Expr::value(0))
+                .col_expr(
+                    federation_host::Column::FirstFailureAt,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                )
+                .col_expr(
+                    federation_host::Column::RetryAt,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                )
+                .col_expr(
+                    federation_host::Column::LastSuccessAt,
+                    Expr::value(Some(now)),
+                )
+                .col_expr(
+                    federation_host::Column::DeliveredCount,
+                    Expr::col(federation_host::Column::DeliveredCount).add(n),
+                )
+                .col_expr(federation_host::Column::UpdatedAt, Expr::value(now))
+                .filter(federation_host::Column::Host.is_in(chunk.iter().copied()))
+                .exec(conn)
+                .await?;
+        }
+    }
+    for chunk in recovered.chunks(CHUNK) {
+        // Everything held back for these hosts may go now, in order.
         delivery::Entity::update_many()
             .col_expr(delivery::Column::NextAttemptAt, Expr::value(now))
-            .filter(delivery::Column::Host.eq(host))
+            .filter(delivery::Column::Host.is_in(chunk.iter().cloned()))
             .filter(delivery::Column::NextAttemptAt.gt(now))
             .exec(conn)
             .await?;
     }
-    Ok(was_failing)
+    Ok(!recovered.is_empty())
 }
 
 /// Records a failed attempt; the host is not tried again before the returned time

@@ -17,6 +17,7 @@ pub mod hosts;
 pub mod worker;
 
 use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use starling_core::entities::{delivery, outgoing_activity};
 use starling_core::id::next_id;
@@ -85,17 +86,21 @@ pub async fn pending(conn: &impl ConnectionTrait) -> FedResult<u64> {
     Ok(delivery::Entity::find().count(conn).await?)
 }
 
-/// Deletes an outgoing activity once no delivery refers to it any more.
-pub(crate) async fn forget_activity_if_done(
+/// Deletes those of `activity_ids` that no delivery refers to any more.
+pub(crate) async fn forget_activities_if_done(
     conn: &impl ConnectionTrait,
-    activity_id: i64,
+    activity_ids: impl IntoIterator<Item = i64>,
 ) -> FedResult<()> {
-    let left = delivery::Entity::find()
-        .filter(delivery::Column::ActivityId.eq(activity_id))
-        .count(conn)
-        .await?;
-    if left == 0 {
-        outgoing_activity::Entity::delete_by_id(activity_id)
+    let ids: Vec<i64> = activity_ids.into_iter().collect();
+    for chunk in ids.chunks(500) {
+        let mut left = Query::select();
+        left.expr(Expr::val(1)).from(delivery::Entity).and_where(
+            Expr::col((delivery::Entity, delivery::Column::ActivityId))
+                .equals((outgoing_activity::Entity, outgoing_activity::Column::Id)),
+        );
+        outgoing_activity::Entity::delete_many()
+            .filter(outgoing_activity::Column::Id.is_in(chunk.iter().copied()))
+            .filter(Expr::exists(left).not())
             .exec(conn)
             .await?;
     }

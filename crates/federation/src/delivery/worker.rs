@@ -11,7 +11,7 @@ use chrono::Utc;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use starling_core::entities::{account, delivery, federation_host, outgoing_activity};
+use starling_core::entities::{delivery, federation_host, outgoing_activity};
 use tokio::task::JoinSet;
 
 use super::hosts;
@@ -32,14 +32,29 @@ enum Outcome {
     Failed(String, Option<Duration>),
 }
 
+/// A finished attempt, waiting to be recorded.
+#[derive(Debug)]
+struct Finished {
+    delivery: delivery::Model,
+    /// `None`: the activity is gone (nothing to send).
+    outcome: Option<Outcome>,
+}
+
 /// Runs the scheduler until the task is aborted. Everything it needs is in the
 /// database, so aborting it at any point loses nothing.
+///
+/// Attempts run as tasks of their own; their outcomes are recorded together, in one
+/// transaction per turn of the loop ([`record`]), and a delivery leaves the in-flight
+/// set only once its outcome is stored, so it is never picked twice.
 pub async fn run(fed: Arc<Federation>) {
     let cfg = fed.inst.config.federation.clone();
-    let mut tasks: JoinSet<(i64, String)> = JoinSet::new();
+    let mut tasks: JoinSet<Finished> = JoinSet::new();
     let mut in_flight: HashSet<i64> = HashSet::new();
     let mut per_host: HashMap<String, usize> = HashMap::new();
     let cache = Arc::new(ActivityCache::default());
+    let mut finished: Vec<Finished> = Vec::new();
+    // Which delivery each running task attempts, for a task that panics.
+    let mut owners: HashMap<tokio::task::Id, (i64, String)> = HashMap::new();
     let mut last_sweep = std::time::Instant::now() - Duration::from_secs(3600);
     loop {
         if last_sweep.elapsed() > Duration::from_secs(600) {
@@ -57,36 +72,57 @@ pub async fn run(fed: Arc<Federation>) {
                         *per_host.entry(d.host.clone()).or_default() += 1;
                         let fed = fed.clone();
                         let cache = cache.clone();
-                        tasks.spawn(async move {
-                            let (id, host) = (d.id, d.host.clone());
-                            if let Err(e) = attempt(&fed, &cache, d).await {
-                                tracing::warn!(error = %e, host, "delivery bookkeeping failed");
-                            }
-                            (id, host)
-                        });
+                        let owner = (d.id, d.host.clone());
+                        let task = tasks.spawn(async move { attempt(&fed, &cache, d).await });
+                        owners.insert(task.id(), owner);
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "cannot read the delivery queue"),
             }
         }
+        let mut ended = Vec::new();
         tokio::select! {
             () = fed.deliveries_notify.notified() => {}
-            Some(done) = tasks.join_next(), if !tasks.is_empty() => {
-                if let Ok((id, host)) = done {
-                    in_flight.remove(&id);
-                    if let Some(n) = per_host.get_mut(&host) {
-                        *n = n.saturating_sub(1);
-                        if *n == 0 {
-                            per_host.remove(&host);
-                        }
+            Some(done) = tasks.join_next_with_id(), if !tasks.is_empty() => ended.push(done),
+            () = tokio::time::sleep(Duration::from_millis(500)) => {}
+        }
+        while let Some(done) = tasks.try_join_next_with_id() {
+            ended.push(done);
+        }
+        let mut lost: Vec<(i64, String)> = Vec::new();
+        for done in ended {
+            match done {
+                Ok((task, f)) => {
+                    owners.remove(&task);
+                    finished.push(f);
+                }
+                // A panicked attempt: its delivery is still queued; free its place.
+                Err(e) => lost.extend(owners.remove(&e.id())),
+            }
+        }
+        if !finished.is_empty() {
+            match record(&fed, &finished).await {
+                Ok(released) => {
+                    if released {
+                        fed.deliveries_notify.notify_one();
                     }
-                } else {
-                    // A panicked task: forget all counts rather than leak capacity.
-                    in_flight.clear();
-                    per_host.clear();
+                }
+                Err(e) => {
+                    // Not stored: these deliveries will be attempted again.
+                    tracing::warn!(error = %e, n = finished.len(), "delivery bookkeeping failed");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
                 }
             }
-            () = tokio::time::sleep(Duration::from_millis(500)) => {}
+            lost.extend(finished.drain(..).map(|f| (f.delivery.id, f.delivery.host)));
+        }
+        for (id, host) in lost {
+            in_flight.remove(&id);
+            if let Some(n) = per_host.get_mut(&host) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    per_host.remove(&host);
+                }
+            }
         }
     }
 }
@@ -179,74 +215,114 @@ impl ActivityCache {
     }
 }
 
-/// One attempt at one delivery, and its bookkeeping.
-async fn attempt(fed: &Federation, cache: &ActivityCache, d: delivery::Model) -> FedResult<()> {
-    let conn = &fed.inst.store.write;
-    let Some(activity) = cache.get(fed, d.activity_id).await? else {
-        delivery::Entity::delete_by_id(d.id).exec(conn).await?;
-        return Ok(());
+/// One attempt at one delivery.
+async fn attempt(fed: &Federation, cache: &ActivityCache, d: delivery::Model) -> Finished {
+    let activity = match cache.get(fed, d.activity_id).await {
+        Ok(Some(activity)) => activity,
+        Ok(None) => {
+            return Finished {
+                delivery: d,
+                outcome: None,
+            };
+        }
+        Err(e) => {
+            let outcome = Some(Outcome::Failed(e.to_string(), None));
+            return Finished {
+                delivery: d,
+                outcome,
+            };
+        }
     };
     let outcome = match send(fed, &d.inbox_url, activity.0, activity.1.as_bytes()).await {
         Ok(outcome) => outcome,
         Err(e) => Outcome::Refused(e.to_string()),
     };
+    Finished {
+        delivery: d,
+        outcome: Some(outcome),
+    }
+}
+
+/// Records the outcomes of finished attempts in one transaction: delivered and dropped
+/// deliveries deleted, failed ones rescheduled, each host's health and counters
+/// updated, and outgoing activities with no delivery left forgotten. Returns whether a
+/// failing host answered again (its held-back deliveries are due now).
+async fn record(fed: &Federation, finished: &[Finished]) -> FedResult<bool> {
     let cfg = &fed.inst.config.federation;
     let base = Duration::from_millis(cfg.retry_base_ms);
     let max = Duration::from_millis(cfg.retry_max_ms);
-    match outcome {
-        Outcome::Delivered => {
-            delivery::Entity::delete_by_id(d.id).exec(conn).await?;
-            if hosts::record_success(conn, &d.host).await? {
-                fed.deliveries_notify.notify_one();
+    let max_age = chrono::Duration::hours(cfg.delivery_max_age_hours as i64);
+    let now = Utc::now();
+    let mut gone: Vec<i64> = Vec::new();
+    let mut delivered: HashMap<&str, i64> = HashMap::new();
+    let mut dropped: HashMap<&str, i64> = HashMap::new();
+    let mut failed: Vec<(&delivery::Model, String, Option<Duration>)> = Vec::new();
+    for f in finished {
+        let d = &f.delivery;
+        match &f.outcome {
+            None => gone.push(d.id),
+            Some(Outcome::Delivered) => {
+                tracing::debug!(inbox = %d.inbox_url, "delivered");
+                gone.push(d.id);
+                *delivered.entry(d.host.as_str()).or_default() += 1;
             }
-            tracing::debug!(inbox = %d.inbox_url, "delivered");
-        }
-        Outcome::Refused(why) => {
-            tracing::info!(inbox = %d.inbox_url, why, "delivery refused for good, dropped");
-            delivery::Entity::delete_by_id(d.id).exec(conn).await?;
-            hosts::record_dropped(conn, &d.host, 1).await?;
-        }
-        Outcome::Failed(why, retry_after) => {
-            let age = Utc::now() - d.created_at;
-            if age > chrono::Duration::hours(cfg.delivery_max_age_hours as i64) {
+            Some(Outcome::Refused(why)) => {
+                tracing::info!(inbox = %d.inbox_url, why, "delivery refused for good, dropped");
+                gone.push(d.id);
+                *dropped.entry(d.host.as_str()).or_default() += 1;
+            }
+            Some(Outcome::Failed(why, _)) if now - d.created_at > max_age => {
                 tracing::info!(inbox = %d.inbox_url, why, "delivery too old, dropped");
-                delivery::Entity::delete_by_id(d.id).exec(conn).await?;
-                hosts::record_dropped(conn, &d.host, 1).await?;
-            } else {
+                gone.push(d.id);
+                *dropped.entry(d.host.as_str()).or_default() += 1;
+            }
+            Some(Outcome::Failed(why, retry_after)) => {
                 tracing::debug!(inbox = %d.inbox_url, why, attempts = d.attempts + 1, "delivery failed");
-                let retry_at =
-                    hosts::record_failure(conn, &d.host, &why, retry_after, base, max).await?;
-                let own = Utc::now()
-                    + chrono::Duration::from_std(hosts::backoff(d.attempts + 1, base, max))
-                        .unwrap_or(chrono::Duration::hours(1));
-                delivery::Entity::update_many()
-                    .col_expr(
-                        delivery::Column::Attempts,
-                        Expr::col(delivery::Column::Attempts).add(1),
-                    )
-                    .col_expr(delivery::Column::LastError, Expr::value(Some(why)))
-                    .col_expr(
-                        delivery::Column::NextAttemptAt,
-                        Expr::value(std::cmp::Ord::max(own, retry_at)),
-                    )
-                    .filter(delivery::Column::Id.eq(d.id))
-                    .exec(conn)
-                    .await?;
-                return Ok(());
+                failed.push((d, why.clone(), *retry_after));
             }
         }
     }
-    super::forget_activity_if_done(conn, d.activity_id).await
+
+    let txn = fed.inst.store.begin().await?;
+    let released = hosts::record_delivered(&txn, &delivered, now).await?;
+    for (host, n) in &dropped {
+        hosts::record_dropped(&txn, host, *n as u64).await?;
+    }
+    for (d, why, retry_after) in failed {
+        let retry_at = hosts::record_failure(&txn, &d.host, &why, retry_after, base, max).await?;
+        let own = now
+            + chrono::Duration::from_std(hosts::backoff(d.attempts + 1, base, max))
+                .unwrap_or(chrono::Duration::hours(1));
+        delivery::Entity::update_many()
+            .col_expr(
+                delivery::Column::Attempts,
+                Expr::col(delivery::Column::Attempts).add(1),
+            )
+            .col_expr(delivery::Column::LastError, Expr::value(Some(why)))
+            .col_expr(
+                delivery::Column::NextAttemptAt,
+                Expr::value(std::cmp::Ord::max(own, retry_at)),
+            )
+            .filter(delivery::Column::Id.eq(d.id))
+            .exec(&txn)
+            .await?;
+    }
+    let activities: HashSet<i64> = finished.iter().map(|f| f.delivery.activity_id).collect();
+    for chunk in gone.chunks(500) {
+        delivery::Entity::delete_many()
+            .filter(delivery::Column::Id.is_in(chunk.iter().copied()))
+            .exec(&txn)
+            .await?;
+    }
+    super::forget_activities_if_done(&txn, activities).await?;
+    txn.commit().await.map_err(starling_core::CoreError::from)?;
+    Ok(released)
 }
 
 /// Signs `body` with the key of local account `signer` and POSTs it to `inbox`.
 async fn send(fed: &Federation, inbox: &str, signer: i64, body: &[u8]) -> FedResult<Outcome> {
     let url = url::Url::parse(inbox).map_err(|e| FedError::BadRequest(e.to_string()))?;
-    let account = account::Entity::find_by_id(signer)
-        .one(&fed.inst.store.read)
-        .await?
-        .ok_or_else(|| FedError::Internal(format!("signer {signer} is gone")))?;
-    let key = fed.signing_key(&account)?;
+    let signer = fed.signer(signer).await?;
     let mut headers = HeaderMap::new();
     headers.insert(
         header::CONTENT_TYPE,
@@ -258,8 +334,8 @@ async fn send(fed: &Federation, inbox: &str, signer: i64, body: &[u8]) -> FedRes
         &url,
         &mut headers,
         Some(body),
-        &format!("{}#main-key", account.uri),
-        &key,
+        &signer.key_id,
+        &signer.key,
         SystemTime::now(),
     )?;
     let req = match fed
@@ -321,7 +397,7 @@ async fn sweep_expired(fed: &Federation) -> FedResult<()> {
     for (id, host, activity) in old {
         delivery::Entity::delete_by_id(id).exec(conn).await?;
         hosts::record_dropped(conn, &host, 1).await?;
-        super::forget_activity_if_done(conn, activity).await?;
+        super::forget_activities_if_done(conn, [activity]).await?;
     }
     Ok(())
 }

@@ -9,13 +9,14 @@
 //! the answer and the processing loses nothing.
 
 pub mod process;
+pub(crate) mod queue;
 
 use std::time::SystemTime;
 
 use bytes::Bytes;
 use chrono::Utc;
 use http::{HeaderMap, Method};
-use sea_orm::{EntityTrait, Set};
+use sea_orm::Set;
 use starling_core::accounts::remote;
 use starling_core::entities::{account, inbox_activity};
 use starling_core::id::next_id;
@@ -108,25 +109,38 @@ pub async fn receive(fed: &Federation, req: InboxRequest<'_>) -> FedResult<Recei
         processed_at: Set(None),
         error: Set(None),
     };
-    let inserted = inbox_activity::Entity::insert(row)
-        .on_conflict_do_nothing_on([inbox_activity::Column::ActivityUri])
-        .exec_without_returning(&inst.store.write)
-        .await?;
-    if !matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
+    if !fed.inbox_queue.insert(&inst.store.write, row).await? {
         return Ok(Received::Duplicate);
     }
     fed.inbox_notify.notify_one();
     Ok(Received::Accepted)
 }
 
-/// The account whose key made `sig`: found by key id (or fetched through the key's
-/// actor), verified; on failure its actor is fetched again once, in case the key
+/// The account whose key made `sig`: a key verified recently is remembered
+/// ([`Federation::known_key`]); otherwise it is found by key id (or fetched through the
+/// key's actor), verified; on failure its actor is fetched again once, in case the key
 /// rotated. `stored_only`: do not fetch (a deleted actor's document is gone).
 pub async fn verified_signer(
     fed: &Federation,
     sig: &ParsedSignature,
     stored_only: bool,
 ) -> FedResult<account::Model> {
+    let key_id = sig.key_id.as_str();
+    if let Some(known) = fed.known_key(key_id)
+        && sig.verify(&known.key).is_ok()
+    {
+        return Ok(known.account);
+    }
+    let (account, key) = stored_signer(fed, sig, stored_only).await?;
+    fed.remember_key(key_id, &account, key);
+    Ok(account)
+}
+
+async fn stored_signer(
+    fed: &Federation,
+    sig: &ParsedSignature,
+    stored_only: bool,
+) -> FedResult<(account::Model, PublicKey)> {
     let inst = &fed.inst;
     let key_id = sig.key_id.as_str();
     let actor_uri = signatures::key_id_actor(key_id);
@@ -144,12 +158,12 @@ pub async fn verified_signer(
         None => (fetch_key_owner(fed, &actor_uri).await?, true),
     };
     match check(&account, key_id, sig) {
-        Ok(()) => Ok(account),
+        Ok(key) => Ok((account, key)),
         Err(e) if fetched || stored_only => Err(e),
         Err(_) => {
             let refreshed = fetch_key_owner(fed, &account.uri).await?;
-            check(&refreshed, key_id, sig)?;
-            Ok(refreshed)
+            let key = check(&refreshed, key_id, sig)?;
+            Ok((refreshed, key))
         }
     }
 }
@@ -166,8 +180,8 @@ async fn fetch_key_owner(fed: &Federation, actor_uri: &str) -> FedResult<account
 }
 
 /// The key must be the account's (by its published id, or by its owner's URL) and must
-/// verify the signature.
-fn check(account: &account::Model, key_id: &str, sig: &ParsedSignature) -> FedResult<()> {
+/// verify the signature; answers the parsed key.
+fn check(account: &account::Model, key_id: &str, sig: &ParsedSignature) -> FedResult<PublicKey> {
     let owns = match &account.public_key_id {
         Some(id) => id == key_id,
         None => signatures::key_id_belongs_to(key_id, &account.uri),
@@ -180,5 +194,5 @@ fn check(account: &account::Model, key_id: &str, sig: &ParsedSignature) -> FedRe
     }
     let key = PublicKey::from_pem(&account.public_key_pem)?;
     sig.verify(&key)?;
-    Ok(())
+    Ok(key)
 }

@@ -1,20 +1,23 @@
 //! Applying stored activities: each kind maps to one core operation. Unknown kinds
 //! and activities about things we do not know are ignored, never errors.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+
+use futures::StreamExt;
 
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use starling_core::accounts::remote;
 use starling_core::entities::{account, follow_request, inbox_activity, status};
-use starling_core::statuses::inbound;
+use starling_core::statuses::inbound::{self, RemoteStatus};
 use starling_core::{blocks, favourites, follows, reblogs, reports};
 
 use crate::error::{FedError, FedResult};
 use crate::state::Federation;
-use crate::vocab::{self, Activity, ActivityKind, IdRef};
+use crate::vocab::{self, Activity, ActivityKind, IdRef, Object};
 use crate::{fetch, notes};
 
 /// Attempts at an activity whose processing fails for a retryable reason.
@@ -55,57 +58,267 @@ async fn prune(fed: &Federation) -> FedResult<u64> {
     Ok(deleted.rows_affected)
 }
 
-/// Processes one batch of pending activities; returns how many.
+/// Activities read and processed per batch.
+const BATCH: u64 = 256;
+
+/// Posts of a batch prepared at once (resolving a mention or a parent may mean a fetch).
+const PREPARE_CONCURRENCY: usize = 16;
+
+/// A stored activity, parsed, with the post it brings when it is a `Create`.
+struct Pending<'a> {
+    row: &'a inbox_activity::Model,
+    activity: Result<Activity, String>,
+    post: Option<Object>,
+}
+
+impl<'a> Pending<'a> {
+    fn of(row: &'a inbox_activity::Model) -> Self {
+        let activity = vocab::parse_activity(row.body.as_bytes()).map_err(|e| e.to_string());
+        let post = match &activity {
+            Ok(a) if a.kind == ActivityKind::Create => a.object_as_note().and_then(Result::ok),
+            _ => None,
+        };
+        Pending {
+            row,
+            activity,
+            post,
+        }
+    }
+}
+
+/// Why an activity was not applied, and whether trying again may help.
+struct Failure {
+    retry: bool,
+    message: String,
+}
+
+impl From<FedError> for Failure {
+    fn from(e: FedError) -> Self {
+        let retry = matches!(
+            e,
+            FedError::Remote(_) | FedError::Core(starling_core::CoreError::Db(_))
+        );
+        Failure {
+            retry,
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Processes one batch of pending activities, oldest first; returns how many.
+///
+/// Activities are applied in the order they arrived, but a run of `Create`s in a row is
+/// prepared concurrently and written in one transaction ([`inbound::ingest_many`]): a
+/// burst of posts costs a commit per batch, not per post. A reply to a post of the same
+/// run starts a new run, so that its parent is stored first.
 pub async fn drain(fed: &Federation) -> FedResult<usize> {
-    let conn = &fed.inst.store.write;
     let rows = inbox_activity::Entity::find()
         .filter(inbox_activity::Column::ProcessedAt.is_null())
         .filter(inbox_activity::Column::Attempts.lt(MAX_ATTEMPTS))
         .order_by_asc(inbox_activity::Column::Id)
-        .limit(50)
-        .all(conn)
+        .limit(BATCH)
+        .all(&fed.inst.store.read)
         .await?;
-    let n = rows.len();
-    for row in rows {
-        let outcome = process_row(fed, &row).await;
-        let (done, error) = match &outcome {
-            Ok(()) => (true, None),
-            Err(FedError::Remote(m)) => (row.attempts + 1 >= MAX_ATTEMPTS, Some(m.clone())),
-            Err(FedError::Core(starling_core::CoreError::Db(e))) => {
-                (row.attempts + 1 >= MAX_ATTEMPTS, Some(e.to_string()))
-            }
-            Err(e) => (true, Some(e.to_string())),
-        };
-        if let Some(e) = &error {
-            tracing::info!(activity = %row.activity_uri, kind = %row.kind, error = %e, "activity not applied");
+    let pending: Vec<Pending<'_>> = rows.iter().map(Pending::of).collect();
+    let mut outcomes: Vec<Result<(), Failure>> = Vec::with_capacity(pending.len());
+    let mut rest = &pending[..];
+    while let Some(first) = rest.first() {
+        let run = create_run(rest);
+        if run > 0 {
+            outcomes.extend(apply_creates(fed, &rest[..run]).await);
+            rest = &rest[run..];
+        } else {
+            outcomes.push(process_one(fed, first).await.map_err(Failure::from));
+            rest = &rest[1..];
         }
+    }
+    record(fed, &rows, outcomes).await?;
+    Ok(rows.len())
+}
+
+/// How many of the first `pending` are `Create`s of posts that can be written together.
+fn create_run(pending: &[Pending<'_>]) -> usize {
+    let mut ids = std::collections::HashSet::new();
+    for (i, p) in pending.iter().enumerate() {
+        let Some(post) = &p.post else { return i };
+        if post
+            .in_reply_to
+            .as_ref()
+            .is_some_and(|parent| ids.contains(parent.as_str()))
+        {
+            return i;
+        }
+        ids.insert(post.id.as_str());
+    }
+    pending.len()
+}
+
+/// Applies a run of `Create`s: posts prepared concurrently, then stored together.
+async fn apply_creates(fed: &Federation, run: &[Pending<'_>]) -> Vec<Result<(), Failure>> {
+    let inst = &fed.inst;
+    let depth = inst.config.federation.max_thread_fetch_depth;
+    let mut uris: Vec<&str> = run.iter().map(|p| p.row.actor_uri.as_str()).collect();
+    uris.sort_unstable();
+    uris.dedup();
+    let actors: HashMap<String, account::Model> = match account::Entity::find()
+        .filter(account::Column::Uri.is_in(uris))
+        .all(&inst.store.read)
+        .await
+    {
+        Ok(found) => found.into_iter().map(|a| (a.uri.clone(), a)).collect(),
+        Err(e) => {
+            return run
+                .iter()
+                .map(|_| Err(FedError::from(e.clone()).into()))
+                .collect();
+        }
+    };
+    // Futures made first, then run a few at a time: a closure inside the stream would
+    // make the task's future not `Send` for every lifetime.
+    let preparing: Vec<_> = run
+        .iter()
+        .map(|p| prepare_post(fed, &actors, depth, p))
+        .collect();
+    let prepared: Vec<FedResult<Option<RemoteStatus>>> = futures::stream::iter(preparing)
+        .buffered(PREPARE_CONCURRENCY)
+        .collect()
+        .await;
+    let mut outcomes: Vec<Result<(), Failure>> = Vec::with_capacity(run.len());
+    let mut slots = Vec::new();
+    let mut posts = Vec::new();
+    for (i, p) in prepared.into_iter().enumerate() {
+        match p {
+            Ok(Some(remote)) => {
+                slots.push(i);
+                posts.push(remote);
+                outcomes.push(Ok(()));
+            }
+            Ok(None) => outcomes.push(Ok(())),
+            Err(e) => outcomes.push(Err(e.into())),
+        }
+    }
+    if posts.is_empty() {
+        return outcomes;
+    }
+    match inbound::ingest_many(inst, posts).await {
+        Ok(results) => {
+            for (slot, result) in slots.into_iter().zip(results) {
+                if let Err(e) = result {
+                    outcomes[slot] = Err(FedError::from(e).into());
+                }
+            }
+        }
+        Err(e) => {
+            let message = e.to_string();
+            for slot in slots {
+                outcomes[slot] = Err(Failure {
+                    retry: true,
+                    message: message.clone(),
+                });
+            }
+        }
+    }
+    outcomes
+}
+
+/// The post of one `Create` of a run, ready to store; `None` if it is not one to store.
+async fn prepare_post(
+    fed: &Federation,
+    actors: &HashMap<String, account::Model>,
+    depth: usize,
+    p: &Pending<'_>,
+) -> FedResult<Option<RemoteStatus>> {
+    let (Ok(activity), Some(post)) = (&p.activity, &p.post) else {
+        return Ok(None);
+    };
+    let actor = actors
+        .get(activity.actor.as_str())
+        .ok_or_else(|| FedError::BadRequest("the actor is gone".into()))?;
+    if !checked_post(post, actor)? {
+        return Ok(None);
+    }
+    Ok(Some(
+        notes::to_remote_status(fed, post, actor, depth).await?,
+    ))
+}
+
+/// Applies one stored activity on its own.
+async fn process_one(fed: &Federation, p: &Pending<'_>) -> FedResult<()> {
+    let activity = p
+        .activity
+        .as_ref()
+        .map_err(|e| FedError::BadRequest(e.clone()))?;
+    let actor = remote::find_by_uri(&fed.inst, activity.actor.as_str())
+        .await?
+        .ok_or_else(|| FedError::BadRequest("the actor is gone".into()))?;
+    apply(fed, activity, &actor).await
+}
+
+/// Marks the batch's activities processed (or counts a failed attempt), in one
+/// transaction.
+async fn record(
+    fed: &Federation,
+    rows: &[inbox_activity::Model],
+    outcomes: Vec<Result<(), Failure>>,
+) -> FedResult<()> {
+    let now = Utc::now();
+    let mut done = Vec::new();
+    let txn = fed.inst.store.begin().await?;
+    for (row, outcome) in rows.iter().zip(outcomes) {
+        let failure = match outcome {
+            Ok(()) => {
+                done.push(row.id);
+                continue;
+            }
+            Err(failure) => failure,
+        };
+        tracing::info!(activity = %row.activity_uri, kind = %row.kind, error = %failure.message, "activity not applied");
+        let finished = !failure.retry || row.attempts + 1 >= MAX_ATTEMPTS;
         let mut update = inbox_activity::Entity::update_many()
             .col_expr(
                 inbox_activity::Column::Attempts,
                 Expr::col(inbox_activity::Column::Attempts).add(1),
             )
-            .col_expr(inbox_activity::Column::Error, Expr::value(error))
+            .col_expr(
+                inbox_activity::Column::Error,
+                Expr::value(Some(failure.message)),
+            )
             .filter(inbox_activity::Column::Id.eq(row.id));
-        if done {
+        if finished {
             update = update
-                .col_expr(
-                    inbox_activity::Column::ProcessedAt,
-                    Expr::value(Some(Utc::now())),
-                )
+                .col_expr(inbox_activity::Column::ProcessedAt, Expr::value(Some(now)))
                 .col_expr(inbox_activity::Column::Body, Expr::value(""));
         }
-        update.exec(conn).await?;
+        update.exec(&txn).await?;
     }
-    Ok(n)
+    for chunk in done.chunks(500) {
+        inbox_activity::Entity::update_many()
+            .col_expr(
+                inbox_activity::Column::Attempts,
+                Expr::col(inbox_activity::Column::Attempts).add(1),
+            )
+            .col_expr(inbox_activity::Column::ProcessedAt, Expr::value(Some(now)))
+            .col_expr(inbox_activity::Column::Body, Expr::value(""))
+            .filter(inbox_activity::Column::Id.is_in(chunk.iter().copied()))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await.map_err(starling_core::CoreError::from)?;
+    Ok(())
 }
 
-async fn process_row(fed: &Federation, row: &inbox_activity::Model) -> FedResult<()> {
-    let activity = vocab::parse_activity(row.body.as_bytes())
-        .map_err(|e| FedError::BadRequest(e.to_string()))?;
-    let actor = remote::find_by_uri(&fed.inst, activity.actor.as_str())
-        .await?
-        .ok_or_else(|| FedError::BadRequest("the actor is gone".into()))?;
-    apply(fed, &activity, &actor).await
+/// Whether a created object is a post to store (other objects are ignored); a post by
+/// someone else than the activity's actor is an error.
+fn checked_post(object: &Object, actor: &account::Model) -> FedResult<bool> {
+    if !object.kind.is_status_like() {
+        return Ok(false);
+    }
+    if object.author().map(IdRef::as_str) != Some(actor.uri.as_str()) {
+        return Err(FedError::BadRequest(
+            "a post by someone else than the actor".into(),
+        ));
+    }
+    Ok(true)
 }
 
 /// A local account named by its actor id.
@@ -151,21 +364,16 @@ pub async fn apply(fed: &Federation, activity: &Activity, actor: &account::Model
                 return Ok(());
             };
             let object = object.map_err(|e| FedError::BadRequest(e.to_string()))?;
-            if !object.kind.is_status_like() {
-                return Ok(());
+            if checked_post(&object, actor)? {
+                let remote = notes::to_remote_status(fed, &object, actor, depth).await?;
+                inbound::ingest(inst, remote).await?;
             }
-            if object.author().map(IdRef::as_str) != Some(actor.uri.as_str()) {
-                return Err(FedError::BadRequest(
-                    "a post by someone else than the actor".into(),
-                ));
-            }
-            let remote = notes::to_remote_status(fed, &object, actor, depth).await?;
-            inbound::ingest(inst, remote).await?;
         }
         ActivityKind::Update => {
             if let Some(Ok(updated)) = activity.object_as_actor() {
                 if updated.id.as_str() == actor.uri {
                     remote::upsert(inst, fetch::remote_actor(&updated)?).await?;
+                    fed.forget_keys_of(actor);
                 }
                 return Ok(());
             }
@@ -186,6 +394,7 @@ pub async fn apply(fed: &Federation, activity: &Activity, actor: &account::Model
             };
             if object.as_str() == actor.uri {
                 remote::remove(inst, actor.id).await?;
+                fed.forget_keys_of(actor);
             } else {
                 inbound::delete(inst, object.as_str(), actor.id).await?;
             }
