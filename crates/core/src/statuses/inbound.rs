@@ -9,6 +9,8 @@
 //! Mastodon entity shows their remote URL. Nothing here writes outbox events: these
 //! statuses came from the network and are not sent back to it.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
@@ -20,7 +22,7 @@ use super::edit::{
     MAX_DESCRIPTION_CHARS, lock_status, media_of, notify_boosters, notify_mentioned, replace_media,
     replace_tags, snapshot, snapshot_original, sync_mentions,
 };
-use super::{Visibility, count_new_status, delete_rows, fan_out, media_files_of};
+use super::{Visibility, count_new_status, delete_rows, fan_out, fan_out_by, media_files_of};
 use crate::entities::{account, media_attachment, status, status_mention};
 use crate::error::{CoreError, CoreResult};
 use crate::id::id_at;
@@ -106,12 +108,132 @@ pub async fn ingest_many(
 ) -> CoreResult<Vec<CoreResult<(status::Model, bool)>>> {
     let cleaned: Vec<Cleaned> = statuses.iter().map(Cleaned::of).collect();
     let txn = inst.store.begin().await?;
+    match ingest_together(&txn, &statuses, &cleaned).await {
+        Ok(results) => {
+            txn.commit().await?;
+            return Ok(results);
+        }
+        Err(e) => {
+            // Rare (an id taken, a concurrent delivery of the same post): start again,
+            // each post in a savepoint of its own.
+            tracing::debug!(error = %e, n = statuses.len(), "storing posts one by one");
+            txn.rollback().await?;
+        }
+    }
+    let txn = inst.store.begin().await?;
     let mut results = Vec::with_capacity(statuses.len());
     for (s, clean) in statuses.iter().zip(&cleaned) {
         results.push(ingest_in(&txn, s, clean).await);
     }
     txn.commit().await?;
     Ok(results)
+}
+
+/// The quick way of [`ingest_many`]: known posts and authors read in one query each,
+/// then each post written with as few statements as it needs. Refusals (a local or
+/// suspended author) are per post; a failed write fails the whole batch.
+async fn ingest_together(
+    txn: &DatabaseTransaction,
+    statuses: &[RemoteStatus],
+    cleaned: &[Cleaned],
+) -> CoreResult<Vec<CoreResult<(status::Model, bool)>>> {
+    let mut known: HashMap<String, status::Model> = HashMap::new();
+    let mut authors: HashMap<i64, account::Model> = HashMap::new();
+    for chunk in statuses.chunks(500) {
+        let found = status::Entity::find()
+            .filter(status::Column::Uri.is_in(chunk.iter().map(|s| s.uri.clone())))
+            .all(txn)
+            .await?;
+        known.extend(found.into_iter().map(|s| (s.uri.clone(), s)));
+        let found = account::Entity::find()
+            .filter(account::Column::Id.is_in(chunk.iter().map(|s| s.account_id)))
+            .all(txn)
+            .await?;
+        authors.extend(found.into_iter().map(|a| (a.id, a)));
+    }
+    let now = Utc::now();
+    let mut results = Vec::with_capacity(statuses.len());
+    for (s, clean) in statuses.iter().zip(cleaned) {
+        if let Some(existing) = known.get(&s.uri) {
+            results.push(Ok((existing.clone(), false)));
+            continue;
+        }
+        let author = match authors.get(&s.account_id) {
+            Some(author) => match refusal(author) {
+                Some(refused) => {
+                    results.push(Err(refused));
+                    continue;
+                }
+                None => author,
+            },
+            None => {
+                results.push(Err(CoreError::NotFound));
+                continue;
+            }
+        };
+        let parent = match s.in_reply_to_id {
+            Some(id) => status::Entity::find_by_id(id).one(txn).await?,
+            None => None,
+        };
+        let model = new_model(s, clean, author, parent.as_ref(), now);
+        write_new(txn, &model, clean, now).await?;
+        known.insert(model.uri.clone(), model.clone());
+        results.push(Ok((model, true)));
+    }
+    Ok(results)
+}
+
+/// Why a remote status by `author` cannot be stored, if it cannot.
+fn refusal(author: &account::Model) -> Option<CoreError> {
+    if author.is_local() {
+        return Some(CoreError::Invalid(
+            "a remote status must have a remote author".into(),
+        ));
+    }
+    if author.suspended_at.is_some() {
+        return Some(CoreError::Forbidden("the author is suspended".into()));
+    }
+    None
+}
+
+/// The row of a new remote status.
+fn new_model(
+    s: &RemoteStatus,
+    clean: &Cleaned,
+    author: &account::Model,
+    parent: Option<&status::Model>,
+    now: DateTime<Utc>,
+) -> status::Model {
+    let created_at = s.created_at.min(now);
+    status::Model {
+        // Remote statuses keep their place in time, as in Mastodon.
+        id: id_at(created_at),
+        uri: s.uri.clone(),
+        url: clean.url.clone(),
+        account_id: author.id,
+        local: false,
+        in_reply_to_id: parent.map(|p| p.id),
+        in_reply_to_account_id: parent.map(|p| p.account_id),
+        reblog_of_id: None,
+        text: String::new(),
+        content: clean.content.clone(),
+        spoiler_text: clean.spoiler_text.clone(),
+        sensitive: s.sensitive,
+        visibility: s.visibility.as_str().into(),
+        language: clean.language.clone(),
+        application_id: None,
+        has_media: !clean.media.is_empty(),
+        replies_count: 0,
+        reblogs_count: 0,
+        favourites_count: 0,
+        edited_at: s.edited_at.map(|t| t.min(now)),
+        conversation: s
+            .conversation
+            .clone()
+            .or_else(|| parent.and_then(|p| p.conversation.clone())),
+        created_at,
+        updated_at: now,
+    }
 }
 
 /// One status of [`ingest_many`]: read in `txn`, written in a savepoint of it.
@@ -127,51 +249,17 @@ async fn ingest_in(
         .one(txn)
         .await?
         .ok_or(CoreError::NotFound)?;
-    if author.is_local() {
-        return Err(CoreError::Invalid(
-            "a remote status must have a remote author".into(),
-        ));
-    }
-    if author.suspended_at.is_some() {
-        return Err(CoreError::Forbidden("the author is suspended".into()));
+    if let Some(refused) = refusal(&author) {
+        return Err(refused);
     }
     let parent = match s.in_reply_to_id {
         Some(id) => status::Entity::find_by_id(id).one(txn).await?,
         None => None,
     };
     let now = Utc::now();
-    let created_at = s.created_at.min(now);
     let mut attempts = 0;
     loop {
-        let model = status::Model {
-            // Remote statuses keep their place in time, as in Mastodon.
-            id: id_at(created_at),
-            uri: s.uri.clone(),
-            url: clean.url.clone(),
-            account_id: author.id,
-            local: false,
-            in_reply_to_id: parent.as_ref().map(|p| p.id),
-            in_reply_to_account_id: parent.as_ref().map(|p| p.account_id),
-            reblog_of_id: None,
-            text: String::new(),
-            content: clean.content.clone(),
-            spoiler_text: clean.spoiler_text.clone(),
-            sensitive: s.sensitive,
-            visibility: s.visibility.as_str().into(),
-            language: clean.language.clone(),
-            application_id: None,
-            has_media: !clean.media.is_empty(),
-            replies_count: 0,
-            reblogs_count: 0,
-            favourites_count: 0,
-            edited_at: s.edited_at.map(|t| t.min(now)),
-            conversation: s
-                .conversation
-                .clone()
-                .or_else(|| parent.as_ref().and_then(|p| p.conversation.clone())),
-            created_at,
-            updated_at: now,
-        };
+        let model = new_model(s, clean, &author, parent.as_ref(), now);
         // A savepoint: a failed attempt leaves the rest of the batch as it was.
         let attempt = txn.begin().await?;
         let written = match write_new(&attempt, &model, clean, now).await {
@@ -411,9 +499,12 @@ async fn write_new(
         .exec_without_returning(txn)
         .await?;
     }
-    replace_tags(txn, model.id, &clean.tags).await?;
+    if !clean.tags.is_empty() {
+        replace_tags(txn, model.id, &clean.tags).await?;
+    }
     count_new_status(txn, model).await?;
-    fan_out(txn, model, &mentions).await?;
+    // The author of a remote status is remote.
+    fan_out_by(txn, model, &mentions, false).await?;
     notify_mentioned(txn, model, &mentions).await?;
     Ok(())
 }

@@ -488,6 +488,20 @@ pub(crate) async fn fan_out(
     model: &status::Model,
     mention_ids: &[i64],
 ) -> CoreResult<()> {
+    let author_is_local = account::Entity::find_by_id(model.account_id)
+        .one(txn)
+        .await?
+        .is_some_and(|author| author.is_local());
+    fan_out_by(txn, model, mention_ids, author_is_local).await
+}
+
+/// [`fan_out`] when the caller knows whether the author is local.
+pub(crate) async fn fan_out_by(
+    txn: &DatabaseTransaction,
+    model: &status::Model,
+    mention_ids: &[i64],
+    author_is_local: bool,
+) -> CoreResult<()> {
     let author_id = model.account_id;
     let feed_row = |account_id: i64| home_feed::ActiveModel {
         account_id: Set(account_id),
@@ -498,9 +512,7 @@ pub(crate) async fn fan_out(
         OnConflict::columns([home_feed::Column::AccountId, home_feed::Column::StatusId])
             .do_nothing()
             .to_owned();
-    if let Some(author) = account::Entity::find_by_id(author_id).one(txn).await?
-        && author.is_local()
-    {
+    if author_is_local {
         home_feed::Entity::insert(feed_row(author_id))
             .on_conflict_do_nothing()
             .exec_without_returning(txn)

@@ -32,6 +32,13 @@ enum Outcome {
     Failed(String, Option<Duration>),
 }
 
+/// How long finished attempts are gathered before their outcomes are recorded.
+const GATHER: Duration = Duration::from_millis(2);
+
+/// The scheduler picks due deliveries when an eighth of its places are free, or at
+/// least this often while any is.
+const PICK_AT_LEAST_EVERY: Duration = Duration::from_millis(20);
+
 /// A finished attempt, waiting to be recorded.
 #[derive(Debug)]
 struct Finished {
@@ -56,6 +63,8 @@ pub async fn run(fed: Arc<Federation>) {
     // Which delivery each running task attempts, for a task that panics.
     let mut owners: HashMap<tokio::task::Id, (i64, String)> = HashMap::new();
     let mut last_sweep = std::time::Instant::now() - Duration::from_secs(3600);
+    let pick_at = (cfg.delivery_concurrency / 8).max(1);
+    let mut last_pick = std::time::Instant::now() - PICK_AT_LEAST_EVERY;
     loop {
         if last_sweep.elapsed() > Duration::from_secs(600) {
             last_sweep = std::time::Instant::now();
@@ -64,7 +73,9 @@ pub async fn run(fed: Arc<Federation>) {
             }
         }
         let free = cfg.delivery_concurrency.saturating_sub(in_flight.len());
-        if free > 0 {
+        // Picking costs a query: wait for a few places to free up, but never long.
+        if free > 0 && (free >= pick_at || last_pick.elapsed() >= PICK_AT_LEAST_EVERY) {
+            last_pick = std::time::Instant::now();
             match pick(&fed, &in_flight, &per_host, free).await {
                 Ok(batch) => {
                     for d in batch {
@@ -86,10 +97,18 @@ pub async fn run(fed: Arc<Federation>) {
             Some(done) = tasks.join_next_with_id(), if !tasks.is_empty() => ended.push(done),
             () = tokio::time::sleep(Duration::from_millis(500)) => {}
         }
-        while let Some(done) = tasks.try_join_next_with_id() {
-            ended.push(done);
+        // Attempts finish one by one: gather those of the next moment too, so that
+        // their outcomes share a transaction.
+        if !ended.is_empty() {
+            let until = tokio::time::Instant::now() + GATHER;
+            while ended.len() < cfg.delivery_concurrency {
+                match tokio::time::timeout_at(until, tasks.join_next_with_id()).await {
+                    Ok(Some(done)) => ended.push(done),
+                    _ => break,
+                }
+            }
         }
-        let mut lost: Vec<(i64, String)> = Vec::new();
+        let mut freed: Vec<(i64, String)> = Vec::new();
         for done in ended {
             match done {
                 Ok((task, f)) => {
@@ -97,7 +116,7 @@ pub async fn run(fed: Arc<Federation>) {
                     finished.push(f);
                 }
                 // A panicked attempt: its delivery is still queued; free its place.
-                Err(e) => lost.extend(owners.remove(&e.id())),
+                Err(e) => freed.extend(owners.remove(&e.id())),
             }
         }
         if !finished.is_empty() {
@@ -113,9 +132,9 @@ pub async fn run(fed: Arc<Federation>) {
                     tokio::time::sleep(Duration::from_millis(500)).await;
                 }
             }
-            lost.extend(finished.drain(..).map(|f| (f.delivery.id, f.delivery.host)));
+            freed.extend(finished.drain(..).map(|f| (f.delivery.id, f.delivery.host)));
         }
-        for (id, host) in lost {
+        for (id, host) in freed {
             in_flight.remove(&id);
             if let Some(n) = per_host.get_mut(&host) {
                 *n = n.saturating_sub(1);

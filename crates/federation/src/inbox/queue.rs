@@ -14,9 +14,12 @@
 //! served). The commit itself runs on a task of its own, so a sender hanging up while
 //! its request leads a commit cannot cancel it halfway.
 
+use std::collections::HashSet;
 use std::sync::Mutex;
 
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait, TransactionTrait, TryInsertResult};
+use sea_orm::{
+    ActiveValue, DatabaseConnection, DbErr, EntityTrait, TransactionTrait, TryInsertResult,
+};
 use starling_core::entities::inbox_activity;
 use tokio::sync::oneshot;
 
@@ -104,17 +107,36 @@ async fn commit(conn: DatabaseConnection, batch: Vec<Waiting>) {
     }
 }
 
+/// Rows per `INSERT` (nine columns each, well under SQLite's variable limit).
+const ROWS_PER_STATEMENT: usize = 256;
+
 async fn insert_all(
     conn: &DatabaseConnection,
     rows: &[inbox_activity::ActiveModel],
 ) -> Result<Vec<Result<bool, String>>, DbErr> {
     let txn = conn.begin().await?;
-    let mut outcomes = Vec::with_capacity(rows.len());
-    for row in rows {
-        outcomes.push(Ok(insert_one(&txn, row.clone()).await?));
+    let mut inserted: HashSet<i64> = HashSet::new();
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let keys = inbox_activity::Entity::insert_many(chunk.iter().cloned())
+            .on_conflict_do_nothing_on([inbox_activity::Column::ActivityUri])
+            .exec_with_returning_keys(&txn)
+            .await?;
+        if let TryInsertResult::Inserted(keys) = keys {
+            inserted.extend(keys);
+        }
     }
     txn.commit().await?;
-    Ok(outcomes)
+    Ok(rows
+        .iter()
+        .map(|row| Ok(id_of(row).is_some_and(|id| inserted.contains(&id))))
+        .collect())
+}
+
+fn id_of(row: &inbox_activity::ActiveModel) -> Option<i64> {
+    match &row.id {
+        ActiveValue::Set(id) | ActiveValue::Unchanged(id) => Some(*id),
+        ActiveValue::NotSet => None,
+    }
 }
 
 async fn insert_one(
