@@ -390,6 +390,13 @@ async fn a_burst_is_stored_once_each_and_a_reply_threads_within_its_batch() {
     let parent = statuses.iter().find(|s| s.uri == uri(0)).unwrap();
     let reply = statuses.iter().find(|s| s.uri == uri(29)).unwrap();
     assert_eq!(reply.in_reply_to_id, Some(parent.id));
+    assert_eq!(parent.replies_count, 1);
+    let author = starling_core::entities::account::Entity::find_by_id(parent.account_id)
+        .one(conn)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(author.statuses_count, 30, "counted once per post");
     let left = inbox_activity::Entity::find()
         .filter(inbox_activity::Column::ProcessedAt.is_null())
         .count(conn)

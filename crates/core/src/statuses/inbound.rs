@@ -22,7 +22,10 @@ use super::edit::{
     MAX_DESCRIPTION_CHARS, lock_status, media_of, notify_boosters, notify_mentioned, replace_media,
     replace_tags, snapshot, snapshot_original, sync_mentions,
 };
-use super::{Visibility, count_new_status, delete_rows, fan_out, fan_out_by, media_files_of};
+use super::{
+    Visibility, count_new_status, count_new_statuses, delete_rows, fan_out, fan_out_by,
+    media_files_of,
+};
 use crate::entities::{account, media_attachment, status, status_mention};
 use crate::error::{CoreError, CoreResult};
 use crate::id::id_at;
@@ -153,6 +156,7 @@ async fn ingest_together(
     }
     let now = Utc::now();
     let mut results = Vec::with_capacity(statuses.len());
+    let mut new: Vec<(status::Model, &Cleaned)> = Vec::new();
     for (s, clean) in statuses.iter().zip(cleaned) {
         if let Some(existing) = known.get(&s.uri) {
             results.push(Ok((existing.clone(), false)));
@@ -176,12 +180,26 @@ async fn ingest_together(
             None => None,
         };
         let model = new_model(s, clean, author, parent.as_ref(), now);
-        write_new(txn, &model, clean, now).await?;
         known.insert(model.uri.clone(), model.clone());
-        results.push(Ok((model, true)));
+        results.push(Ok((model.clone(), true)));
+        new.push((model, clean));
+    }
+    // The rows in as few statements as possible, then what each post needs more.
+    for chunk in new.chunks(STATUSES_PER_INSERT) {
+        status::Entity::insert_many(chunk.iter().map(|(m, _)| m.clone().into_active_model()))
+            .exec_without_returning(txn)
+            .await?;
+    }
+    let models: Vec<status::Model> = new.iter().map(|(m, _)| m.clone()).collect();
+    count_new_statuses(txn, &models).await?;
+    for (model, clean) in &new {
+        write_extras(txn, model, clean, now).await?;
     }
     Ok(results)
 }
+
+/// Status rows per `INSERT` (26 columns each, well under SQLite's variable limit).
+const STATUSES_PER_INSERT: usize = 100;
 
 /// Why a remote status by `author` cannot be stored, if it cannot.
 fn refusal(author: &account::Model) -> Option<CoreError> {
@@ -476,6 +494,18 @@ async fn write_new(
     status::Entity::insert(model.clone().into_active_model())
         .exec_without_returning(txn)
         .await?;
+    count_new_status(txn, model).await?;
+    write_extras(txn, model, clean, now).await
+}
+
+/// What a new remote status writes besides its row and counters: media, mentions,
+/// tags, home feeds and notifications.
+async fn write_extras(
+    txn: &DatabaseTransaction,
+    model: &status::Model,
+    clean: &Cleaned,
+    now: DateTime<Utc>,
+) -> CoreResult<()> {
     if !clean.media.is_empty() {
         media_attachment::Entity::insert_many(
             clean
@@ -502,7 +532,6 @@ async fn write_new(
     if !clean.tags.is_empty() {
         replace_tags(txn, model.id, &clean.tags).await?;
     }
-    count_new_status(txn, model).await?;
     // The author of a remote status is remote.
     fan_out_by(txn, model, &mentions, false).await?;
     notify_mentioned(txn, model, &mentions).await?;

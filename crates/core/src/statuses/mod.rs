@@ -419,28 +419,48 @@ pub(crate) async fn count_new_status(
     txn: &DatabaseTransaction,
     model: &status::Model,
 ) -> CoreResult<()> {
-    let visibility = Visibility::of(model);
-    if visibility != Visibility::Direct {
+    count_new_statuses(txn, std::slice::from_ref(model)).await
+}
+
+/// [`count_new_status`] for several new statuses: one statement per author and per
+/// parent.
+pub(crate) async fn count_new_statuses(
+    txn: &DatabaseTransaction,
+    models: &[status::Model],
+) -> CoreResult<()> {
+    let mut authors: HashMap<i64, (i64, chrono::DateTime<Utc>)> = HashMap::new();
+    let mut parents: HashMap<i64, i64> = HashMap::new();
+    for model in models {
+        let visibility = Visibility::of(model);
+        if visibility != Visibility::Direct {
+            let entry = authors
+                .entry(model.account_id)
+                .or_insert((0, model.created_at));
+            entry.0 += 1;
+            entry.1 = std::cmp::Ord::max(entry.1, model.created_at);
+        }
+        if let Some(parent_id) = model.in_reply_to_id
+            && visibility.is_distributable()
+        {
+            *parents.entry(parent_id).or_default() += 1;
+        }
+    }
+    for (author_id, (n, last)) in authors {
         account::Entity::update_many()
             .col_expr(
                 account::Column::StatusesCount,
-                Expr::col(account::Column::StatusesCount).add(1),
+                Expr::col(account::Column::StatusesCount).add(n),
             )
-            .col_expr(
-                account::Column::LastStatusAt,
-                Expr::value(Some(model.created_at)),
-            )
-            .filter(account::Column::Id.eq(model.account_id))
+            .col_expr(account::Column::LastStatusAt, Expr::value(Some(last)))
+            .filter(account::Column::Id.eq(author_id))
             .exec(txn)
             .await?;
     }
-    if let Some(parent_id) = model.in_reply_to_id
-        && visibility.is_distributable()
-    {
+    for (parent_id, n) in parents {
         status::Entity::update_many()
             .col_expr(
                 status::Column::RepliesCount,
-                Expr::col(status::Column::RepliesCount).add(1),
+                Expr::col(status::Column::RepliesCount).add(n),
             )
             .filter(status::Column::Id.eq(parent_id))
             .exec(txn)
