@@ -428,8 +428,11 @@ pub(crate) async fn count_new_statuses(
     txn: &DatabaseTransaction,
     models: &[status::Model],
 ) -> CoreResult<()> {
-    let mut authors: HashMap<i64, (i64, chrono::DateTime<Utc>)> = HashMap::new();
-    let mut parents: HashMap<i64, i64> = HashMap::new();
+    // Counts are `i32` like the `+ 1` of other statements of the same text: sqlx
+    // caches prepared statements by their text, and PostgreSQL refuses an `int4`
+    // bound where the cached statement was prepared with an `int8`.
+    let mut authors: HashMap<i64, (i32, chrono::DateTime<Utc>)> = HashMap::new();
+    let mut parents: HashMap<i64, i32> = HashMap::new();
     for model in models {
         let visibility = Visibility::of(model);
         if visibility != Visibility::Direct {

@@ -247,20 +247,6 @@ pub async fn record_dropped(conn: &impl ConnectionTrait, host: &str, n: u64) -> 
     Ok(())
 }
 
-/// Hosts whose backoff has not elapsed at `now`.
-pub async fn backing_off(
-    conn: &impl ConnectionTrait,
-    now: DateTime<Utc>,
-) -> FedResult<Vec<String>> {
-    Ok(federation_host::Entity::find()
-        .select_only()
-        .column(federation_host::Column::Host)
-        .filter(federation_host::Column::RetryAt.gt(now))
-        .into_tuple()
-        .all(conn)
-        .await?)
-}
-
 /// Hosts that are failing, which get one delivery at a time.
 pub async fn failing(conn: &impl ConnectionTrait) -> FedResult<Vec<String>> {
     Ok(federation_host::Entity::find()
