@@ -180,3 +180,68 @@ async fn a_peer_that_never_answers_does_not_slow_delivery_to_others() {
         .map_or(0, |h| h.queued);
     assert_eq!(held, 8, "all eight deliveries to the hanging host wait");
 }
+
+#[tokio::test]
+async fn deliveries_older_than_the_backlog_limit_are_dropped_and_counted() {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+    use starling_core::entities::{delivery, federation_host, outgoing_activity};
+
+    let app = TestApp::builder()
+        .without_federation_workers()
+        .start()
+        .await;
+    let alice = app.user("alice").await;
+    let conn = &app.inst.store.write;
+    let old = chrono::Utc::now() - chrono::Duration::days(8);
+    let activity = starling_core::id::next_id();
+    outgoing_activity::Entity::insert(outgoing_activity::ActiveModel {
+        id: Set(activity),
+        account_id: Set(alice.id.parse().unwrap()),
+        uri: Set(format!("{}/old-activity", app.base)),
+        body: Set("{}".into()),
+        created_at: Set(old),
+    })
+    .exec_without_returning(conn)
+    .await
+    .unwrap();
+    for (host, n) in [("old-a.example", 3), ("old-b.example", 2)] {
+        for i in 0..n {
+            delivery::Entity::insert(delivery::ActiveModel {
+                id: Set(starling_core::id::next_id()),
+                activity_id: Set(activity),
+                inbox_url: Set(format!("https://{host}/inbox/{i}")),
+                host: Set(host.into()),
+                attempts: Set(3),
+                // Not due: only the sweep can drop them.
+                next_attempt_at: Set(chrono::Utc::now() + chrono::Duration::hours(1)),
+                last_error: Set(None),
+                created_at: Set(old),
+            })
+            .exec_without_returning(conn)
+            .await
+            .unwrap();
+        }
+    }
+    let fed = starling_federation::Federation::new(app.inst.clone()).unwrap();
+    let workers = starling_federation::workers::start(&fed);
+    eventually("the old deliveries dropped", || async {
+        let left = delivery::Entity::find().count(conn).await.unwrap();
+        (left == 0).then_some(())
+    })
+    .await;
+    workers.stop().await;
+    for (host, n) in [("old-a.example", 3), ("old-b.example", 2)] {
+        let h = federation_host::Entity::find_by_id(host.to_string())
+            .one(conn)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(h.dropped_count, n, "{host}");
+    }
+    let kept = outgoing_activity::Entity::find()
+        .filter(outgoing_activity::Column::Id.eq(activity))
+        .count(conn)
+        .await
+        .unwrap();
+    assert_eq!(kept, 0, "the activity goes with its last delivery");
+}

@@ -59,7 +59,6 @@ pub async fn run(fed: Arc<Federation>) {
     let mut in_flight: HashSet<i64> = HashSet::new();
     let mut per_host: HashMap<String, usize> = HashMap::new();
     let cache = Arc::new(ActivityCache::default());
-    let mut finished: Vec<Finished> = Vec::new();
     // Which delivery each running task attempts, for a task that panics.
     let mut owners: HashMap<tokio::task::Id, (i64, String)> = HashMap::new();
     let mut last_sweep = std::time::Instant::now() - Duration::from_secs(3600);
@@ -109,6 +108,7 @@ pub async fn run(fed: Arc<Federation>) {
             }
         }
         let mut freed: Vec<(i64, String)> = Vec::new();
+        let mut finished: Vec<Finished> = Vec::new();
         for done in ended {
             match done {
                 Ok((task, f)) => {
@@ -132,7 +132,11 @@ pub async fn run(fed: Arc<Federation>) {
                     tokio::time::sleep(Duration::from_millis(500)).await;
                 }
             }
-            freed.extend(finished.drain(..).map(|f| (f.delivery.id, f.delivery.host)));
+            freed.extend(
+                finished
+                    .into_iter()
+                    .map(|f| (f.delivery.id, f.delivery.host)),
+            );
         }
         for (id, host) in freed {
             in_flight.remove(&id);
@@ -402,7 +406,6 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 async fn sweep_expired(fed: &Federation) -> FedResult<()> {
     let cfg = &fed.inst.config.federation;
     let cutoff = Utc::now() - chrono::Duration::hours(cfg.delivery_max_age_hours as i64);
-    let conn = &fed.inst.store.write;
     let old: Vec<(i64, String, i64)> = delivery::Entity::find()
         .select_only()
         .column(delivery::Column::Id)
@@ -411,13 +414,28 @@ async fn sweep_expired(fed: &Federation) -> FedResult<()> {
         .filter(delivery::Column::CreatedAt.lt(cutoff))
         .limit(10_000)
         .into_tuple()
-        .all(conn)
+        .all(&fed.inst.store.read)
         .await?;
-    for (id, host, activity) in old {
-        delivery::Entity::delete_by_id(id).exec(conn).await?;
-        hosts::record_dropped(conn, &host, 1).await?;
-        super::forget_activities_if_done(conn, [activity]).await?;
+    if old.is_empty() {
+        return Ok(());
     }
+    let mut dropped: HashMap<&str, u64> = HashMap::new();
+    for (_, host, _) in &old {
+        *dropped.entry(host.as_str()).or_default() += 1;
+    }
+    let txn = fed.inst.store.begin().await?;
+    for chunk in old.chunks(500) {
+        delivery::Entity::delete_many()
+            .filter(delivery::Column::Id.is_in(chunk.iter().map(|(id, _, _)| *id)))
+            .exec(&txn)
+            .await?;
+    }
+    for (host, n) in dropped {
+        hosts::record_dropped(&txn, host, n).await?;
+    }
+    let activities: HashSet<i64> = old.iter().map(|(_, _, activity)| *activity).collect();
+    super::forget_activities_if_done(&txn, activities).await?;
+    txn.commit().await.map_err(starling_core::CoreError::from)?;
     Ok(())
 }
 
