@@ -46,6 +46,20 @@ pub fn generate_actor_keys() -> Result<ActorKeys, CoreError> {
     })
 }
 
+/// Seeds aws-lc's random generator, on the blocking thread pool, without waiting.
+///
+/// Its first use in a process gathers CPU-jitter entropy for some tens of
+/// milliseconds of CPU; every RSA signature needs random numbers (blinding). A server
+/// calls this at start, so that its first delivery or key pair does not pay for it.
+pub fn warm_up_random() {
+    tokio::task::spawn_blocking(|| {
+        let mut seed = [0u8; 16];
+        if aws_lc_rs::rand::fill(&mut seed).is_err() {
+            tracing::warn!("the system random generator failed");
+        }
+    });
+}
+
 /// [`generate_actor_keys`] on the blocking thread pool.
 pub async fn generate_actor_keys_async() -> Result<ActorKeys, CoreError> {
     tokio::task::spawn_blocking(generate_actor_keys)

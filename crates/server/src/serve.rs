@@ -36,6 +36,7 @@ pub async fn run(config: Config, config_path: Option<PathBuf>) -> anyhow::Result
             inst.urls.base()
         );
     }
+    starling_core::crypto::warm_up_random();
     let fed = starling_federation::Federation::new(inst.clone())
         .context("cannot set up federation (check [federation])")?;
     let workers = starling_federation::workers::start(&fed);

@@ -412,3 +412,172 @@ async fn a_burst_is_stored_once_each_and_a_reply_threads_within_its_batch() {
         .expect(200);
     assert_eq!(mentions.as_array().unwrap().len(), 30);
 }
+
+#[tokio::test]
+async fn a_batch_feeds_each_post_to_the_home_feeds_it_would_reach_alone() {
+    use std::collections::{BTreeSet, HashMap};
+
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
+    use starling_core::entities::{account, follow, home_feed, status};
+
+    let app = TestApp::builder()
+        .without_federation_workers()
+        .start()
+        .await;
+    let (alice, bob, carol) = (
+        app.user("alice").await,
+        app.user("bob").await,
+        app.user("carol").await,
+    );
+    let local = |u: &User| u.id.parse::<i64>().unwrap();
+    let peer = Peer::start(&["zoe", "yann"]).await;
+    let (zoe, yann) = (peer.actor("zoe"), peer.actor("yann"));
+    let public = "https://www.w3.org/ns/activitystreams#Public";
+    let post =
+        |by: &str, id: &str, to: Vec<String>, reply_to: Option<String>, mention: Option<&str>| {
+            let object_id = peer.note_id(id);
+            let mut object = json!({
+                "id": object_id,
+                "type": "Note",
+                "attributedTo": by,
+                "content": format!("<p>{id}</p>"),
+                "to": to,
+                "published": "2026-11-30T16:05:17Z",
+            });
+            if let Some(parent) = reply_to {
+                object["inReplyTo"] = json!(parent);
+            }
+            if let Some(m) = mention {
+                object["tag"] = json!([{"type": "Mention", "href": m}]);
+            }
+            json!({
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": format!("{object_id}/activity"),
+                "type": "Create",
+                "actor": by,
+                "to": object["to"].clone(),
+                "object": object,
+            })
+        };
+    let alice_uri = actor_uri(&app, &alice);
+    let zoe_followers = format!("{zoe}/followers");
+    let batch = [
+        (
+            "y1",
+            "yann",
+            post(&yann, "y1", vec![public.into()], None, None),
+        ),
+        (
+            "z1",
+            "zoe",
+            post(&zoe, "z1", vec![public.into()], None, None),
+        ),
+        (
+            "z2",
+            "zoe",
+            post(&zoe, "z2", vec![zoe_followers], None, None),
+        ),
+        // A reply to someone else reaches only those who follow both.
+        (
+            "z3",
+            "zoe",
+            post(
+                &zoe,
+                "z3",
+                vec![public.into()],
+                Some(peer.note_id("y1")),
+                None,
+            ),
+        ),
+        // A reply to oneself reaches every follower.
+        (
+            "z4",
+            "zoe",
+            post(
+                &zoe,
+                "z4",
+                vec![public.into()],
+                Some(peer.note_id("z1")),
+                None,
+            ),
+        ),
+        // A direct message reaches only the mentioned followers.
+        (
+            "d1",
+            "zoe",
+            post(&zoe, "d1", vec![alice_uri.clone()], None, Some(&alice_uri)),
+        ),
+    ];
+    // Stored (the authors' accounts fetched on the way), not processed yet.
+    for (_, by, activity) in &batch {
+        assert_eq!(deliver(&app, &peer, by, activity).await.0, 202);
+    }
+    let conn = &app.inst.store.write;
+    let remote = |uri: String| async move {
+        account::Entity::find()
+            .filter(account::Column::Uri.eq(uri))
+            .one(conn)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    let (zoe_id, yann_id) = (remote(zoe.clone()).await, remote(yann.clone()).await);
+    for (i, (who, whom)) in [(&alice, zoe_id), (&bob, zoe_id), (&bob, yann_id)]
+        .into_iter()
+        .enumerate()
+    {
+        follow::Model {
+            id: 9_000 + i as i64,
+            account_id: local(who),
+            target_account_id: whom,
+            show_reblogs: true,
+            notify: false,
+            languages: None,
+            uri: None,
+            created_at: chrono::Utc::now(),
+        }
+        .into_active_model()
+        .insert(conn)
+        .await
+        .unwrap();
+    }
+
+    let fed = starling_federation::Federation::new(app.inst.clone()).unwrap();
+    let processed = starling_federation::inbox::process::drain(&fed)
+        .await
+        .unwrap();
+    assert_eq!(processed, batch.len());
+    let statuses: HashMap<i64, String> = status::Entity::find()
+        .filter(status::Column::Local.eq(false))
+        .all(conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.id, s.uri))
+        .collect();
+    let mut homes: HashMap<String, BTreeSet<i64>> = HashMap::new();
+    for row in home_feed::Entity::find().all(conn).await.unwrap() {
+        if let Some(uri) = statuses.get(&row.status_id) {
+            homes.entry(uri.clone()).or_default().insert(row.account_id);
+        }
+    }
+    let (a, b) = (local(&alice), local(&bob));
+    let expected: [(&str, &[i64]); 6] = [
+        ("y1", &[b]),
+        ("z1", &[a, b]),
+        ("z2", &[a, b]),
+        ("z3", &[b]),
+        ("z4", &[a, b]),
+        ("d1", &[a]),
+    ];
+    for (id, accounts) in expected {
+        let got = homes.remove(&peer.note_id(id)).unwrap_or_default();
+        assert_eq!(
+            got,
+            accounts.iter().copied().collect(),
+            "home feeds of {id}"
+        );
+    }
+    assert!(!homes.values().flatten().any(|id| *id == local(&carol)));
+}

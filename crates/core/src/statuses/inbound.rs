@@ -24,7 +24,7 @@ use super::edit::{
 };
 use super::{
     Visibility, count_new_status, count_new_statuses, delete_rows, fan_out, fan_out_by,
-    media_files_of,
+    fan_out_remote_many, feeds_all_followers, media_files_of,
 };
 use crate::entities::{account, media_attachment, status, status_mention};
 use crate::error::{CoreError, CoreResult};
@@ -192,9 +192,16 @@ async fn ingest_together(
     }
     let models: Vec<status::Model> = new.iter().map(|(m, _)| m.clone()).collect();
     count_new_statuses(txn, &models).await?;
+    let mut feed_together = Vec::new();
     for (model, clean) in &new {
-        write_extras(txn, model, clean, now).await?;
+        let mentions = write_extras_but_feeds(txn, model, clean, now).await?;
+        if mentions.is_empty() && feeds_all_followers(model) {
+            feed_together.push(model.id);
+        } else {
+            fan_out_by(txn, model, &mentions, false).await?;
+        }
     }
+    fan_out_remote_many(txn, &feed_together).await?;
     Ok(results)
 }
 
@@ -506,6 +513,19 @@ async fn write_extras(
     clean: &Cleaned,
     now: DateTime<Utc>,
 ) -> CoreResult<()> {
+    let mentions = write_extras_but_feeds(txn, model, clean, now).await?;
+    // The author of a remote status is remote.
+    fan_out_by(txn, model, &mentions, false).await
+}
+
+/// [`write_extras`] but the home feeds, which a batch writes together; returns the
+/// mentioned accounts that exist, which the home feeds of a direct message depend on.
+async fn write_extras_but_feeds(
+    txn: &DatabaseTransaction,
+    model: &status::Model,
+    clean: &Cleaned,
+    now: DateTime<Utc>,
+) -> CoreResult<Vec<i64>> {
     if !clean.media.is_empty() {
         media_attachment::Entity::insert_many(
             clean
@@ -532,10 +552,8 @@ async fn write_extras(
     if !clean.tags.is_empty() {
         replace_tags(txn, model.id, &clean.tags).await?;
     }
-    // The author of a remote status is remote.
-    fan_out_by(txn, model, &mentions, false).await?;
     notify_mentioned(txn, model, &mentions).await?;
-    Ok(())
+    Ok(mentions)
 }
 
 /// Those of `ids` that name accounts, without repeats.

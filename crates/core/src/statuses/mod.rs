@@ -612,6 +612,67 @@ pub(crate) async fn fan_out_by(
     Ok(())
 }
 
+/// Whether [`fan_out_remote_many`] can write the home-feed rows of `model`: a remote
+/// status that is neither direct nor a reply to someone else, so that every local
+/// follower of its author gets it.
+pub(crate) fn feeds_all_followers(model: &status::Model) -> bool {
+    Visibility::of(model) != Visibility::Direct
+        && model
+            .in_reply_to_account_id
+            .is_none_or(|id| id == model.account_id)
+}
+
+/// [`fan_out_by`] for many stored remote statuses at once, each of which
+/// [`feeds_all_followers`]: one `INSERT … SELECT` per chunk of ids instead of one per
+/// status, so a batch of the inbox costs the single writer one statement.
+pub(crate) async fn fan_out_remote_many(
+    txn: &DatabaseTransaction,
+    status_ids: &[i64],
+) -> CoreResult<()> {
+    let (s, f, a) = (Alias::new("s"), Alias::new("f"), Alias::new("a"));
+    for chunk in status_ids.chunks(500) {
+        let mut select = Query::select();
+        select
+            .column((f.clone(), follow::Column::AccountId))
+            .column((s.clone(), status::Column::Id))
+            .column((s.clone(), status::Column::AccountId))
+            .from_as(status::Entity, s.clone())
+            .join_as(
+                JoinType::InnerJoin,
+                follow::Entity,
+                f.clone(),
+                Expr::col((f.clone(), follow::Column::TargetAccountId))
+                    .equals((s.clone(), status::Column::AccountId)),
+            )
+            .join_as(
+                JoinType::InnerJoin,
+                account::Entity,
+                a.clone(),
+                Expr::col((a.clone(), account::Column::Id))
+                    .equals((f.clone(), follow::Column::AccountId)),
+            )
+            .and_where(Expr::col((s.clone(), status::Column::Id)).is_in(chunk.iter().copied()))
+            .and_where(Expr::col((a.clone(), account::Column::Domain)).is_null());
+        let insert = Query::insert()
+            .into_table(home_feed::Entity)
+            .columns([
+                home_feed::Column::AccountId,
+                home_feed::Column::StatusId,
+                home_feed::Column::AuthorId,
+            ])
+            .select_from(select)
+            .map_err(|e| CoreError::Internal(e.to_string()))?
+            .on_conflict(
+                OnConflict::columns([home_feed::Column::AccountId, home_feed::Column::StatusId])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .to_owned();
+        txn.execute(&insert).await?;
+    }
+    Ok(())
+}
+
 /// Join helper: restrict a follows query to local followers.
 trait LocalFollowerJoin {
     fn inner_join_local_account(self) -> Self;

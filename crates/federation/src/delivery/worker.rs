@@ -375,8 +375,15 @@ async fn send(fed: &Federation, inbox: &str, signer: i64, body: &[u8]) -> FedRes
         Err(e) if e.is_retryable() => return Ok(Outcome::Failed(e.to_string(), None)),
         Err(e) => return Ok(Outcome::Refused(e.to_string())),
     };
-    Ok(classify(resp.status(), resp.headers()))
+    let outcome = classify(resp.status(), resp.headers());
+    // Read what little the server says, so that its connection goes back to the pool
+    // for the next delivery; what it says does not matter.
+    let _ = crate::net::read_limited(resp, ANSWER_READ_LIMIT).await;
+    Ok(outcome)
 }
+
+/// The most of an inbox's answer read (and thrown away) after a delivery.
+const ANSWER_READ_LIMIT: usize = 64 * 1024;
 
 /// Mastodon's rule: 2xx delivered; 4xx other than 401, 408 and 429, and 501, are
 /// permanent; anything else is retried, after `Retry-After` when given.
