@@ -11,6 +11,7 @@ use sea_orm_migration::prelude::*;
 mod m20261128_000001_initial;
 mod m20261201_000001_reblog_lookup_index;
 mod m20261201_000002_federation;
+mod m20261201_000003_moderation;
 
 /// All migrations, oldest first.
 #[derive(Debug)]
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_initial::Migration),
             Box::new(m20261201_000001_reblog_lookup_index::Migration),
             Box::new(m20261201_000002_federation::Migration),
+            Box::new(m20261201_000003_moderation::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ mod federation;
 mod follows;
 mod instance;
 mod interactions;
+mod moderation;
 mod oauth;
 mod process;
 mod remote_statuses;

@@ -1051,3 +1051,124 @@ async fn sigkill_with_deliveries_pending_delivers_each_exactly_once_after_restar
     })
     .await;
 }
+
+// ---------------------------------------------------------------------------------------
+// starling domain …
+
+#[tokio::test]
+async fn domain_commands_block_list_export_and_import_mastodon_csv() {
+    timed(async {
+        let world = World::new().await;
+        let header = "#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate";
+        world
+            .run(&[
+                "domain",
+                "block",
+                "Evil.Example",
+                "--severity",
+                "silence",
+                "--reject-media",
+                "--public-comment",
+                "spam, lots",
+            ])
+            .await
+            .success();
+        let list = world.run(&["domain", "list"]).await.success();
+        let line = list
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("evil.example "))
+            .unwrap_or_else(|| panic!("not listed: {list:?}"));
+        assert!(line.contains("silence") && line.contains("spam, lots"), "{line}");
+
+        let err = world
+            .run(&["domain", "block", "https://bad.example/users/a"])
+            .await
+            .failure();
+        assert!(err.contains("not a domain"), "{err}");
+        let err = world
+            .run(&["domain", "block", "bad.example", "--severity", "obliterate"])
+            .await
+            .failure();
+        assert!(err.contains("unknown severity"), "{err}");
+
+        let export = world.run(&["domain", "export"]).await.success();
+        assert_eq!(
+            export.stdout,
+            format!("{header}\nevil.example,silence,true,false,\"spam, lots\",false\n")
+        );
+
+        // A file that changes one block and adds one: the dry run changes nothing.
+        let file = world.dir.path().join("blocks.csv");
+        std::fs::write(
+            &file,
+            format!(
+                "{header}\nevil.example,suspend,true,false,\"spam, lots\",false\nnew.example,noop,false,true,,false\n"
+            ),
+        )
+        .unwrap();
+        let path = file.to_str().unwrap();
+        let dry = world
+            .run(&["domain", "import", path, "--dry-run"])
+            .await
+            .success();
+        assert!(dry.stdout.contains("+ new.example noop"), "{dry:?}");
+        assert!(dry.stdout.contains("~ evil.example silence -> suspend"), "{dry:?}");
+        assert!(
+            dry.stdout.contains("Dry run: 1 new, 1 changed, 0 unchanged"),
+            "{dry:?}"
+        );
+        let unchanged = world.run(&["domain", "export"]).await.success();
+        assert_eq!(unchanged.stdout, export.stdout, "a dry run changes nothing");
+
+        let done = world.run(&["domain", "import", path]).await.success();
+        assert!(done.stdout.contains("Imported: 1 new, 1 changed"), "{done:?}");
+        let export = world.run(&["domain", "export"]).await.success();
+        assert_eq!(
+            export.stdout,
+            format!(
+                "{header}\nevil.example,suspend,true,false,\"spam, lots\",false\nnew.example,noop,false,true,,false\n"
+            )
+        );
+
+        // One bad line: nothing of the file is imported.
+        std::fs::write(
+            &file,
+            format!("{header}\nthird.example,suspend,,,,\nfourth.example,obliterate,,,,\n"),
+        )
+        .unwrap();
+        let err = world.run(&["domain", "import", path]).await.failure();
+        assert!(err.contains("line 3"), "{err}");
+        let after = world.run(&["domain", "export"]).await.success();
+        assert_eq!(after.stdout, export.stdout, "nothing half-imported");
+
+        // The export reads back as it is.
+        std::fs::write(&file, &export.stdout).unwrap();
+        let again = world.run(&["domain", "import", path]).await.success();
+        assert!(
+            again.stdout.contains("0 new, 0 changed, 2 unchanged"),
+            "{again:?}"
+        );
+
+        world
+            .run(&["domain", "unblock", "new.example"])
+            .await
+            .success();
+        let list = world.run(&["domain", "list", "--json"]).await.success();
+        let doc: serde_json::Value = serde_json::from_str(&list.stdout).unwrap();
+        let domains: Vec<&str> = doc["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["domain"].as_str().unwrap())
+            .collect();
+        assert_eq!(domains, ["evil.example"]);
+        assert_eq!(doc["mode"], "blocklist");
+        let err = world
+            .run(&["domain", "unblock", "new.example"])
+            .await
+            .failure();
+        assert!(err.contains("not blocked"), "{err}");
+    })
+    .await;
+}

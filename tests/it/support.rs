@@ -368,6 +368,11 @@ impl TestApp {
             .await
     }
 
+    pub async fn put_json(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.send(self.request(Method::PUT, path, token).json(&body))
+            .await
+    }
+
     pub async fn delete(&self, path: &str, token: Option<&str>) -> Reply {
         self.send(self.request(Method::DELETE, path, token)).await
     }

@@ -63,6 +63,10 @@ pub mod scope {
         ReadBookmarks => ["read:bookmarks"],
         ReadSearch => ["read:search"],
         Read => ["read"],
+        AdminReadDomainBlocks => ["admin:read:domain_blocks"],
+        AdminWriteDomainBlocks => ["admin:write:domain_blocks"],
+        AdminReadDomainAllows => ["admin:read:domain_allows"],
+        AdminWriteDomainAllows => ["admin:write:domain_allows"],
         Any => ["read", "write", "follow", "push", "profile", "admin:read", "admin:write"],
     }
 }

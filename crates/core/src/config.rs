@@ -191,6 +191,17 @@ impl Default for LimitsConfig {
     }
 }
 
+/// `federation.mode`: whom this instance federates with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FederationMode {
+    /// Everyone but blocked domains.
+    #[default]
+    Blocklist,
+    /// Allowed domains only.
+    Allowlist,
+}
+
 /// `[federation]`: how this instance talks to other servers.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -200,6 +211,10 @@ pub struct FederationConfig {
     pub allow_private_addresses: bool,
     /// Require signed requests for ActivityPub documents ("secure mode").
     pub authorized_fetch: bool,
+    /// `blocklist` (the default): every domain federates unless blocked.
+    /// `allowlist`: only allowed domains (`starling domain allow`, the admin API's
+    /// `domain_allows`) federate; every other domain is treated as suspended.
+    pub mode: FederationMode,
     /// Deliveries in flight at once, over all hosts.
     pub delivery_concurrency: usize,
     /// Deliveries in flight at once to one host.
@@ -228,6 +243,7 @@ impl Default for FederationConfig {
         Self {
             allow_private_addresses: false,
             authorized_fetch: false,
+            mode: FederationMode::Blocklist,
             delivery_concurrency: 64,
             per_host_concurrency: 4,
             connect_timeout_secs: 10,

@@ -5,9 +5,11 @@
 use std::sync::Arc;
 
 use crate::config::Config;
+use crate::config::FederationMode;
 use crate::db::Store;
 use crate::error::CoreResult;
 use crate::media::MediaStore;
+use crate::moderation::Policy;
 use crate::urls::Urls;
 
 /// Everything a core operation needs to know about its instance.
@@ -19,6 +21,8 @@ pub struct Instance {
     pub media: MediaStore,
     /// Wakes the federation consumer of [`crate::events`] after a commit.
     pub events_notify: tokio::sync::Notify,
+    /// Domain blocks and allows in force ([`crate::moderation`]).
+    pub policy: Policy,
 }
 
 impl Instance {
@@ -26,12 +30,15 @@ impl Instance {
     pub async fn open(config: Config) -> CoreResult<Arc<Self>> {
         let store = Store::connect(&config.database_url(), &config.database).await?;
         store.migrate().await?;
-        Ok(Self::with_store(config, store))
+        let inst = Self::with_store(config, store);
+        inst.policy.reload(&inst.store.read).await?;
+        Ok(inst)
     }
 
     /// An instance over an already-migrated store.
     pub fn with_store(config: Config, store: Store) -> Arc<Self> {
         let urls = Urls::new(config.base_url());
+        let allowlist = config.federation.mode == FederationMode::Allowlist;
         let media = MediaStore::new(config.media_dir());
         Arc::new(Self {
             config,
@@ -39,6 +46,7 @@ impl Instance {
             urls,
             media,
             events_notify: tokio::sync::Notify::new(),
+            policy: Policy::new(allowlist),
         })
     }
 

@@ -23,6 +23,7 @@ pub mod id;
 pub mod instance;
 pub mod languages;
 pub mod media;
+pub mod moderation;
 pub mod notifications;
 pub mod oauth;
 pub mod paging;

@@ -35,9 +35,20 @@ pub fn authority(url: &Url) -> Option<String> {
     })
 }
 
+/// Nothing is fetched from a suspended domain (nor from one outside the allow-list).
+pub fn refuse_suspended(fed: &Federation, url: &Url) -> FedResult<()> {
+    match authority(url) {
+        Some(domain) if fed.inst.policy.is_suspended(&domain) => Err(FedError::Forbidden(format!(
+            "{domain} is suspended by this instance"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// GETs `url` signed by the instance actor and returns the JSON document and the URL it
 /// was finally read from (after redirects).
 pub async fn get_signed(fed: &Federation, url: &Url, accept: &str) -> FedResult<(Value, Url)> {
+    refuse_suspended(fed, url)?;
     let key = fed.instance_key().await?;
     let mut headers = HeaderMap::new();
     headers.insert(

@@ -142,9 +142,16 @@ pub async fn to_remote_status(
         })
         .filter(|n| !n.is_empty())
         .collect();
+    // A domain whose media is rejected: its posts come without their attachments.
+    let reject_media = fed
+        .inst
+        .policy
+        .for_domain(author.domain.as_deref())
+        .reject_media;
     let media = object
         .attachment
         .iter()
+        .filter(|_| !reject_media)
         .filter_map(|a| {
             let url = a.url.as_ref()?;
             Some(RemoteMedia {

@@ -28,7 +28,21 @@ pub fn start(fed: &Arc<Federation>) -> Workers {
             tokio::spawn(dispatch::run(fed.clone())),
             tokio::spawn(delivery::worker::run(fed.clone())),
             tokio::spawn(inbox::process::run(fed.clone())),
+            tokio::spawn(reload_policy(fed.clone())),
         ],
+    }
+}
+
+/// Reads the moderation rules again now and then, for changes made by another process
+/// (the command line, another server on the same PostgreSQL database).
+async fn reload_policy(fed: Arc<Federation>) {
+    let mut every = tokio::time::interval(starling_core::moderation::RELOAD_EVERY);
+    every.tick().await;
+    loop {
+        every.tick().await;
+        if let Err(e) = fed.inst.policy.reload(&fed.inst.store.read).await {
+            tracing::warn!(error = %e, "cannot read the moderation rules");
+        }
     }
 }
 

@@ -9,6 +9,7 @@
 
 mod account;
 mod check;
+mod domain;
 mod federation;
 mod logging;
 mod seed;
@@ -46,6 +47,9 @@ enum Command {
     /// Inspect federation: the delivery queue and remote hosts.
     #[command(subcommand)]
     Federation(federation::FederationCommand),
+    /// Block or allow remote domains; import and export Mastodon's CSV of blocks.
+    #[command(subcommand)]
+    Domain(domain::DomainCommand),
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -101,6 +105,7 @@ fn main() -> ExitCode {
                 check::run(config, cli.config.as_deref()).await
             }
             Command::Federation(cmd) => federation::run(config, cmd).await,
+            Command::Domain(cmd) => domain::run(config, cmd).await,
             Command::Seed(args) => seed::run(config, args).await,
         }
     });

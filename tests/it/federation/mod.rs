@@ -9,6 +9,7 @@ mod discovery;
 mod host_loss;
 mod hostile;
 mod inbound;
+mod moderation;
 mod peer;
 mod social;
 

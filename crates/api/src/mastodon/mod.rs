@@ -2,6 +2,7 @@
 //! (`<resource>/mod.rs` handlers, `<resource>/entity.rs` wire shapes).
 
 pub mod accounts;
+pub mod admin;
 pub mod apps;
 pub mod empty;
 pub mod follow_requests;
@@ -77,6 +78,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/api/v1/statuses/{id}/context", get(statuses::context))
         // `PUT /api/v1/statuses/:id`, `…/history`, `…/source`.
         .merge(statuses::edit::routes())
+        .merge(admin::routes())
         .route("/api/v1/statuses/{id}/pin", post(statuses::pin))
         .route("/api/v1/statuses/{id}/unpin", post(statuses::unpin))
         .route("/api/v2/search", get(search::v2))

@@ -4,6 +4,8 @@
 pub mod account;
 pub mod block;
 pub mod delivery;
+pub mod domain_allow;
+pub mod domain_block;
 pub mod favourite;
 pub mod federation_host;
 pub mod follow;
@@ -12,6 +14,7 @@ pub mod home_feed;
 pub mod idempotency_key;
 pub mod inbox_activity;
 pub mod media_attachment;
+pub mod moderation_log;
 pub mod notification;
 pub mod oauth_access_token;
 pub mod oauth_application;

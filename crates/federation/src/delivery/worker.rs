@@ -240,6 +240,14 @@ impl ActivityCache {
 
 /// One attempt at one delivery.
 async fn attempt(fed: &Federation, cache: &ActivityCache, d: delivery::Model) -> Finished {
+    // Blocked since it was queued: dropped, never sent.
+    if fed.inst.policy.is_suspended(&d.host) {
+        let outcome = Some(Outcome::Refused(format!("{} is suspended", d.host)));
+        return Finished {
+            delivery: d,
+            outcome,
+        };
+    }
     let activity = match cache.get(fed, d.activity_id).await {
         Ok(Some(activity)) => activity,
         Ok(None) => {

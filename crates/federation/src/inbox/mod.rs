@@ -64,6 +64,14 @@ pub async fn receive(fed: &Federation, req: InboxRequest<'_>) -> FedResult<Recei
         )));
     }
     let inst = &fed.inst;
+    // Before the signature: a suspended domain's keys are not even fetched.
+    if let Some(domain) = fetch::authority(activity.actor.url())
+        && inst.policy.is_suspended(&domain)
+    {
+        return Err(FedError::Forbidden(format!(
+            "{domain} is suspended by this instance"
+        )));
+    }
     let urls = &inst.urls;
     let parts = RequestParts::new(
         req.method,

@@ -534,6 +534,15 @@ async fn undo(fed: &Federation, activity: &Activity, actor: &account::Model) -> 
 /// A `Flag` becomes a report against each local account it names, with the local
 /// statuses it names.
 async fn flag(fed: &Federation, activity: &Activity, actor: &account::Model) -> FedResult<()> {
+    if fed
+        .inst
+        .policy
+        .for_domain(actor.domain.as_deref())
+        .reject_reports
+    {
+        tracing::info!(actor = %actor.uri, "report dropped: its domain's reports are rejected");
+        return Ok(());
+    }
     let mut targets = Vec::new();
     let mut statuses = Vec::new();
     for id in activity.object_ids() {

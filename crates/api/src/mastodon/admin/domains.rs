@@ -1,0 +1,252 @@
+//! `/api/v1/admin/domain_blocks` and `/api/v1/admin/domain_allows`.
+
+use axum::Json;
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::HeaderMap;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use starling_core::entities::{domain_allow, domain_block};
+use starling_core::moderation::blocks::{self, BlockFields};
+use starling_core::moderation::{Severity, domains};
+
+use super::Admin;
+use crate::auth::scope;
+use crate::error::{ApiError, ApiResult};
+use crate::mastodon::accounts::path_id;
+use crate::mastodon::format::timestamp;
+use crate::paging::{self, NextLink, PageQuery, PrevParam};
+use crate::params::{Params, de};
+use crate::state::AppState;
+
+/// Mastodon's `Admin::DomainBlock`.
+#[derive(Debug, Serialize)]
+pub struct AdminDomainBlock {
+    pub id: String,
+    pub domain: String,
+    pub digest: String,
+    pub created_at: String,
+    pub severity: String,
+    pub reject_media: bool,
+    pub reject_reports: bool,
+    pub private_comment: Option<String>,
+    pub public_comment: Option<String>,
+    pub obfuscate: bool,
+}
+
+fn digest(domain: &str) -> String {
+    hex::encode(Sha256::digest(domain.as_bytes()))
+}
+
+impl From<domain_block::Model> for AdminDomainBlock {
+    fn from(b: domain_block::Model) -> Self {
+        AdminDomainBlock {
+            id: b.id.to_string(),
+            digest: digest(&b.domain),
+            domain: domains::to_unicode(&b.domain),
+            created_at: timestamp(b.created_at),
+            severity: b.severity,
+            reject_media: b.reject_media,
+            reject_reports: b.reject_reports,
+            private_comment: b.private_comment,
+            public_comment: b.public_comment,
+            obfuscate: b.obfuscate,
+        }
+    }
+}
+
+/// Mastodon's `Admin::DomainAllow`.
+#[derive(Debug, Serialize)]
+pub struct AdminDomainAllow {
+    pub id: String,
+    pub domain: String,
+    pub created_at: String,
+}
+
+impl From<domain_allow::Model> for AdminDomainAllow {
+    fn from(a: domain_allow::Model) -> Self {
+        AdminDomainAllow {
+            id: a.id.to_string(),
+            domain: domains::to_unicode(&a.domain),
+            created_at: timestamp(a.created_at),
+        }
+    }
+}
+
+/// The parameters of a block, created or changed.
+#[derive(Debug, Default, Deserialize)]
+pub struct BlockParams {
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub domain: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub severity: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    pub reject_media: Option<bool>,
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    pub reject_reports: Option<bool>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub private_comment: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub public_comment: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    pub obfuscate: Option<bool>,
+}
+
+impl BlockParams {
+    fn fields(self) -> ApiResult<BlockFields> {
+        let severity = match self.severity.as_deref() {
+            Some(s) => Some(Severity::parse(s)?),
+            None => None,
+        };
+        Ok(BlockFields {
+            severity,
+            reject_media: self.reject_media,
+            reject_reports: self.reject_reports,
+            private_comment: self.private_comment,
+            public_comment: self.public_comment,
+            obfuscate: self.obfuscate,
+        })
+    }
+}
+
+fn page_headers(
+    app: &AppState,
+    uri: &axum::http::Uri,
+    page: &starling_core::paging::Page,
+    ids: &[i64],
+) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    if let Some(link) = paging::link_header(
+        app.inst.urls.base(),
+        uri,
+        page,
+        ids,
+        NextLink::WhenFull,
+        PrevParam::MinId,
+    ) {
+        headers.insert(axum::http::header::LINK, link);
+    }
+    headers
+}
+
+/// # `GET /api/v1/admin/domain_blocks`
+pub async fn list_blocks(
+    State(app): State<AppState>,
+    _admin: Admin<scope::AdminReadDomainBlocks>,
+    OriginalUri(uri): OriginalUri,
+    Params(p): Params<PageQuery>,
+) -> ApiResult<(HeaderMap, Json<Vec<AdminDomainBlock>>)> {
+    paging::check(&p)?;
+    let page = p.page(100);
+    let rows = blocks::list_blocks(&app.inst, &page).await?;
+    let ids: Vec<i64> = rows.iter().map(|b| b.id).collect();
+    let headers = page_headers(&app, &uri, &page, &ids);
+    Ok((headers, Json(rows.into_iter().map(Into::into).collect())))
+}
+
+/// # `GET /api/v1/admin/domain_blocks/:id`
+pub async fn get_block(
+    State(app): State<AppState>,
+    _admin: Admin<scope::AdminReadDomainBlocks>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<AdminDomainBlock>> {
+    Ok(Json(
+        blocks::get_block(&app.inst, path_id(&id)?).await?.into(),
+    ))
+}
+
+/// # `POST /api/v1/admin/domain_blocks`
+pub async fn create_block(
+    State(app): State<AppState>,
+    admin: Admin<scope::AdminWriteDomainBlocks>,
+    Params(p): Params<BlockParams>,
+) -> ApiResult<Json<AdminDomainBlock>> {
+    let Some(domain) = p.domain.clone().filter(|d| !d.trim().is_empty()) else {
+        return Err(ApiError::unprocessable(
+            "Validation failed: Domain can't be blank",
+        ));
+    };
+    let fields = p.fields()?;
+    let block = blocks::create_block(&app.inst, Some(admin.account_id()), &domain, fields).await?;
+    Ok(Json(block.into()))
+}
+
+/// # `PUT /api/v1/admin/domain_blocks/:id`
+pub async fn update_block(
+    State(app): State<AppState>,
+    admin: Admin<scope::AdminWriteDomainBlocks>,
+    Path(id): Path<String>,
+    Params(p): Params<BlockParams>,
+) -> ApiResult<Json<AdminDomainBlock>> {
+    let id = path_id(&id)?;
+    let fields = p.fields()?;
+    let block = blocks::update_block(&app.inst, Some(admin.account_id()), id, fields).await?;
+    Ok(Json(block.into()))
+}
+
+/// # `DELETE /api/v1/admin/domain_blocks/:id`
+pub async fn delete_block(
+    State(app): State<AppState>,
+    admin: Admin<scope::AdminWriteDomainBlocks>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    blocks::delete_block(&app.inst, Some(admin.account_id()), path_id(&id)?).await?;
+    Ok(Json(serde_json::json!({})))
+}
+
+/// # `GET /api/v1/admin/domain_allows`
+pub async fn list_allows(
+    State(app): State<AppState>,
+    _admin: Admin<scope::AdminReadDomainAllows>,
+    OriginalUri(uri): OriginalUri,
+    Params(p): Params<PageQuery>,
+) -> ApiResult<(HeaderMap, Json<Vec<AdminDomainAllow>>)> {
+    paging::check(&p)?;
+    let page = p.page(100);
+    let rows = blocks::list_allows(&app.inst, &page).await?;
+    let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
+    let headers = page_headers(&app, &uri, &page, &ids);
+    Ok((headers, Json(rows.into_iter().map(Into::into).collect())))
+}
+
+/// # `GET /api/v1/admin/domain_allows/:id`
+pub async fn get_allow(
+    State(app): State<AppState>,
+    _admin: Admin<scope::AdminReadDomainAllows>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<AdminDomainAllow>> {
+    Ok(Json(
+        blocks::get_allow(&app.inst, path_id(&id)?).await?.into(),
+    ))
+}
+
+/// The parameters of a new allow.
+#[derive(Debug, Default, Deserialize)]
+pub struct AllowParams {
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub domain: Option<String>,
+}
+
+/// # `POST /api/v1/admin/domain_allows`
+pub async fn create_allow(
+    State(app): State<AppState>,
+    admin: Admin<scope::AdminWriteDomainAllows>,
+    Params(p): Params<AllowParams>,
+) -> ApiResult<Json<AdminDomainAllow>> {
+    let Some(domain) = p.domain.filter(|d| !d.trim().is_empty()) else {
+        return Err(ApiError::unprocessable(
+            "Validation failed: Domain can't be blank",
+        ));
+    };
+    let allow = blocks::create_allow(&app.inst, Some(admin.account_id()), &domain).await?;
+    Ok(Json(allow.into()))
+}
+
+/// # `DELETE /api/v1/admin/domain_allows/:id`
+pub async fn delete_allow(
+    State(app): State<AppState>,
+    admin: Admin<scope::AdminWriteDomainAllows>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    blocks::delete_allow(&app.inst, Some(admin.account_id()), path_id(&id)?).await?;
+    Ok(Json(serde_json::json!({})))
+}

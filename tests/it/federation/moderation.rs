@@ -1,0 +1,271 @@
+//! Domain suspension at the federation doors: the inbox refuses the domain's
+//! activities, nothing is fetched from it, nothing is delivered to it.
+
+use serde_json::json;
+use starling_core::accounts::Role;
+
+use super::peer::{Peer, create_note, deliver};
+use super::{eventually, url_escape};
+use crate::support::TestApp;
+use sea_orm::EntityTrait;
+
+#[tokio::test]
+async fn a_suspended_domain_is_refused_at_the_inbox_and_nothing_is_fetched_from_it() {
+    let app = TestApp::start().await;
+    let root = app
+        .user_with_scopes("root", Role::Admin, "read write admin:read admin:write")
+        .await;
+    let alice = app.user("alice").await;
+    let peer = Peer::start(&["zoe", "yann", "xena"]).await;
+    let zoe = peer.actor("zoe");
+    let target = format!("{}/users/{}", app.base, alice.username);
+    let domain = peer.base.trim_start_matches("http://").to_owned();
+    let resolve = |uri: String| {
+        let app = &app;
+        let token = alice.token.clone();
+        async move {
+            app.get(
+                &format!(
+                    "/api/v2/search?q={}&resolve=true&type=accounts",
+                    url_escape(&uri)
+                ),
+                Some(&token),
+            )
+            .await
+            .expect(200)["accounts"]
+                .as_array()
+                .unwrap()
+                .len()
+        }
+    };
+
+    // Before the block, its posts come in, its accounts resolve, and it gets our posts.
+    let first = create_note(&zoe, &peer.note_id("before"), &target);
+    assert_eq!(deliver(&app, &peer, "zoe", &first).await.0, 202);
+    assert_eq!(resolve(peer.actor("xena")).await, 1);
+    let follow = json!({
+        "id": format!("{}/follows/zoe", peer.base),
+        "type": "Follow",
+        "actor": zoe,
+        "object": target,
+    });
+    assert_eq!(deliver(&app, &peer, "zoe", &follow).await.0, 202);
+    let creates_at_peer = || {
+        peer.received()
+            .into_iter()
+            .filter(|a| a["type"] == "Create")
+            .map(|a| {
+                a["object"]["content"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect::<Vec<String>>()
+    };
+    eventually("the Accept at the peer", || async {
+        peer.received()
+            .iter()
+            .any(|a| a["type"] == "Accept")
+            .then_some(())
+    })
+    .await;
+    app.post_status(&alice, "one for my followers").await;
+    eventually("the first post at the peer", || async {
+        creates_at_peer()
+            .iter()
+            .any(|c| c.contains("one for"))
+            .then_some(())
+    })
+    .await;
+
+    app.post_json(
+        "/api/v1/admin/domain_blocks",
+        Some(&root.token),
+        json!({"domain": domain, "severity": "suspend"}),
+    )
+    .await
+    .expect(200);
+    let second = create_note(&zoe, &peer.note_id("after"), &target);
+    let (status, body) = deliver(&app, &peer, "zoe", &second).await;
+    assert_eq!(status, 403, "{body}");
+    // Its signed fetches of our documents too (an unsigned fetch is anyone's).
+    let fetch = |signed: bool| {
+        let url = url::Url::parse(&target).unwrap();
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(
+            axum::http::header::ACCEPT,
+            axum::http::HeaderValue::from_static("application/activity+json"),
+        );
+        if signed {
+            starling_federation::signatures::sign_request(
+                &axum::http::Method::GET,
+                &url,
+                &mut headers,
+                None,
+                &peer.key_id("zoe"),
+                &peer.key("zoe"),
+                std::time::SystemTime::now(),
+            )
+            .unwrap();
+        }
+        let mut req = app.http.get(url.as_str());
+        for (k, v) in &headers {
+            req = req.header(k.as_str(), v.as_bytes());
+        }
+        req.send()
+    };
+    assert_eq!(fetch(true).await.unwrap().status(), 403);
+    assert_eq!(fetch(false).await.unwrap().status(), 200);
+    assert_eq!(resolve(peer.actor("yann")).await, 0, "not fetched");
+    let yann = starling_core::accounts::remote::find_by_uri(&app.inst, &peer.actor("yann"))
+        .await
+        .unwrap();
+    assert!(yann.is_none(), "nothing stored from a suspended domain");
+
+    // Our next post is not delivered there: its delivery is dropped.
+    app.post_status(&alice, "two for my followers").await;
+    let dropped = eventually("the delivery to be dropped", || async {
+        let host = starling_core::entities::federation_host::Entity::find_by_id(domain.clone())
+            .one(&app.inst.store.read)
+            .await
+            .unwrap()?;
+        let left = starling_federation::delivery::pending(&app.inst.store.read)
+            .await
+            .unwrap();
+        (host.dropped_count > 0 && left == 0).then_some(host.dropped_count)
+    })
+    .await;
+    assert_eq!(dropped, 1);
+    assert!(
+        !creates_at_peer().iter().any(|c| c.contains("two for")),
+        "nothing delivered to a suspended domain"
+    );
+}
+
+#[tokio::test]
+async fn a_domain_whose_media_and_reports_are_rejected_keeps_neither() {
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+    use starling_core::entities::{inbox_activity, media_attachment, status};
+
+    let app = TestApp::start().await;
+    let root = app
+        .user_with_scopes("root", Role::Admin, "read write admin:read admin:write")
+        .await;
+    let alice = app.user("alice").await;
+    let alice_id: i64 = alice.id.parse().unwrap();
+    let peer = Peer::start(&["zoe"]).await;
+    let zoe = peer.actor("zoe");
+    let target = format!("{}/users/{}", app.base, alice.username);
+    let domain = peer.base.trim_start_matches("http://").to_owned();
+    let conn = &app.inst.store.read;
+    let with_picture = |id: &str| {
+        let mut create = create_note(&zoe, &peer.note_id(id), &target);
+        create["object"]["attachment"] = json!([{
+            "type": "Document",
+            "mediaType": "image/png",
+            "url": format!("{}/media/{id}.png", peer.base),
+        }]);
+        create
+    };
+    let flag = |n: u32| {
+        json!({
+            "id": format!("{}/flags/{n}", peer.base),
+            "type": "Flag",
+            "actor": zoe,
+            "content": format!("report {n}"),
+            "object": [target],
+        })
+    };
+    // Waits until the activity `id` is processed; answers the media of post `note`.
+    let processed = |id: String| async move {
+        eventually("the activity processed", || async {
+            inbox_activity::Entity::find()
+                .filter(inbox_activity::Column::ActivityUri.eq(id.clone()))
+                .filter(inbox_activity::Column::ProcessedAt.is_not_null())
+                .one(conn)
+                .await
+                .unwrap()
+                .map(|_| ())
+        })
+        .await
+    };
+    let media_of = |note: String| async move {
+        let s = status::Entity::find()
+            .filter(status::Column::Uri.eq(note))
+            .one(conn)
+            .await
+            .unwrap()
+            .expect("the post is stored");
+        media_attachment::Entity::find()
+            .filter(media_attachment::Column::StatusId.eq(s.id))
+            .count(conn)
+            .await
+            .unwrap()
+    };
+    let reports = || async {
+        starling_core::reports::of_target(&app.inst, alice_id)
+            .await
+            .unwrap()
+            .len()
+    };
+
+    // Before: the picture and the report are kept.
+    let before = with_picture("before");
+    assert_eq!(deliver(&app, &peer, "zoe", &before).await.0, 202);
+    assert_eq!(deliver(&app, &peer, "zoe", &flag(1)).await.0, 202);
+    processed(before["id"].as_str().unwrap().to_owned()).await;
+    processed(flag(1)["id"].as_str().unwrap().to_owned()).await;
+    assert_eq!(media_of(peer.note_id("before")).await, 1);
+    assert_eq!(reports().await, 1);
+
+    app.post_json(
+        "/api/v1/admin/domain_blocks",
+        Some(&root.token),
+        json!({"domain": domain, "severity": "noop", "reject_media": true, "reject_reports": true}),
+    )
+    .await
+    .expect(200);
+    let after = with_picture("after");
+    assert_eq!(
+        deliver(&app, &peer, "zoe", &after).await.0,
+        202,
+        "noop: still federating"
+    );
+    assert_eq!(deliver(&app, &peer, "zoe", &flag(2)).await.0, 202);
+    processed(after["id"].as_str().unwrap().to_owned()).await;
+    processed(flag(2)["id"].as_str().unwrap().to_owned()).await;
+    assert_eq!(
+        media_of(peer.note_id("after")).await,
+        0,
+        "the post, without its media"
+    );
+    assert_eq!(reports().await, 1, "the second report is dropped");
+}
+
+#[tokio::test]
+async fn in_allowlist_mode_only_allowed_domains_federate() {
+    let app = TestApp::builder()
+        .config(|c| c.federation.mode = starling_core::config::FederationMode::Allowlist)
+        .start()
+        .await;
+    let root = app
+        .user_with_scopes("root", Role::Admin, "read write admin:read admin:write")
+        .await;
+    let alice = app.user("alice").await;
+    let peer = Peer::start(&["zoe"]).await;
+    let zoe = peer.actor("zoe");
+    let target = format!("{}/users/{}", app.base, alice.username);
+    let domain = peer.base.trim_start_matches("http://").to_owned();
+
+    let first = create_note(&zoe, &peer.note_id("1"), &target);
+    let (status, body) = deliver(&app, &peer, "zoe", &first).await;
+    assert_eq!(status, 403, "not allowed yet: {body}");
+    app.post_json(
+        "/api/v1/admin/domain_allows",
+        Some(&root.token),
+        json!({"domain": domain}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(deliver(&app, &peer, "zoe", &first).await.0, 202, "allowed");
+}

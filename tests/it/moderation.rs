@@ -1,0 +1,224 @@
+//! Moderation: domain blocks and allows through the admin API, their audit log, and
+//! their effect at the federation doors.
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use starling_core::accounts::Role;
+
+use crate::support::{TestApp, User};
+
+async fn admin(app: &TestApp) -> User {
+    app.user_with_scopes("root", Role::Admin, "read write admin:read admin:write")
+        .await
+}
+
+#[tokio::test]
+async fn domain_blocks_are_created_changed_and_lifted_as_in_mastodon() {
+    let app = TestApp::start().await;
+    let root = admin(&app).await;
+    let token = Some(root.token.as_str());
+    let created = app
+        .post_json(
+            "/api/v1/admin/domain_blocks",
+            token,
+            json!({
+                "domain": " Evil.Example. ",
+                "severity": "silence",
+                "reject_media": true,
+                "public_comment": "spam",
+                "private_comment": "reported twice",
+            }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(created["domain"], "evil.example");
+    assert_eq!(created["severity"], "silence");
+    assert_eq!(created["reject_media"], true);
+    assert_eq!(created["reject_reports"], false);
+    assert_eq!(created["obfuscate"], false);
+    assert_eq!(created["public_comment"], "spam");
+    assert_eq!(created["private_comment"], "reported twice");
+    assert_eq!(
+        created["digest"],
+        hex::encode(Sha256::digest(b"evil.example"))
+    );
+    assert!(created["created_at"].as_str().unwrap().ends_with('Z'));
+    let id = created["id"].as_str().unwrap().to_owned();
+
+    // The same domain again: refused, the first block kept.
+    let again = app
+        .post_json(
+            "/api/v1/admin/domain_blocks",
+            token,
+            json!({"domain": "evil.example"}),
+        )
+        .await
+        .expect_error(422);
+    assert!(again.contains("blocked already"), "{again}");
+
+    let listed = app
+        .get("/api/v1/admin/domain_blocks", token)
+        .await
+        .expect(200);
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["id"], id.as_str());
+
+    let changed = app
+        .put_json(
+            &format!("/api/v1/admin/domain_blocks/{id}"),
+            token,
+            json!({"severity": "suspend", "obfuscate": true}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(changed["severity"], "suspend");
+    assert_eq!(changed["obfuscate"], true);
+    assert_eq!(changed["reject_media"], true, "untouched fields are kept");
+    assert_eq!(changed["public_comment"], "spam");
+    let shown = app
+        .get(&format!("/api/v1/admin/domain_blocks/{id}"), token)
+        .await
+        .expect(200);
+    assert_eq!(shown["severity"], "suspend");
+    assert!(app.inst.policy.is_suspended("a.evil.example"));
+
+    app.delete(&format!("/api/v1/admin/domain_blocks/{id}"), token)
+        .await
+        .expect(200);
+    app.get(&format!("/api/v1/admin/domain_blocks/{id}"), token)
+        .await
+        .expect_error(404);
+    assert!(!app.inst.policy.is_suspended("a.evil.example"));
+
+    // Every change is in the audit log: who, what, when.
+    let log = starling_core::moderation::blocks::audit_log(&app.inst, 10)
+        .await
+        .unwrap();
+    let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "domain_block.delete",
+            "domain_block.update",
+            "domain_block.create"
+        ]
+    );
+    let root_id: i64 = root.id.parse().unwrap();
+    assert!(
+        log.iter()
+            .all(|e| e.account_id == Some(root_id) && e.target == "evil.example")
+    );
+    let update: Value = serde_json::from_str(&log[1].details).unwrap();
+    assert_eq!(update["before"]["severity"], "silence");
+    assert_eq!(update["after"]["severity"], "suspend");
+}
+
+#[tokio::test]
+async fn bad_domain_blocks_are_refused_and_nothing_is_stored() {
+    let app = TestApp::start().await;
+    let root = admin(&app).await;
+    let token = Some(root.token.as_str());
+    for body in [
+        json!({"domain": "https://evil.example/users/a"}),
+        json!({"domain": "evil.example/path"}),
+        json!({"domain": "*.evil.example"}),
+        json!({"domain": "10.0.0.1"}),
+        json!({"domain": ""}),
+        json!({}),
+        json!({"domain": "evil.example", "severity": "obliterate"}),
+    ] {
+        let error = app
+            .post_json("/api/v1/admin/domain_blocks", token, body.clone())
+            .await
+            .expect_error(422);
+        assert!(!error.is_empty(), "{body}");
+    }
+    let listed = app
+        .get("/api/v1/admin/domain_blocks", token)
+        .await
+        .expect(200);
+    assert_eq!(listed, json!([]));
+    // An internationalised name is stored as punycode and shown as written.
+    let idn = app
+        .post_json(
+            "/api/v1/admin/domain_blocks",
+            token,
+            json!({"domain": "bücher.example"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(idn["domain"], "bücher.example");
+    assert_eq!(idn["severity"], "suspend", "Mastodon's default severity");
+    assert!(app.inst.policy.is_suspended("xn--bcher-kva.example"));
+}
+
+#[tokio::test]
+async fn the_admin_api_needs_an_admin_and_an_admin_scope() {
+    let app = TestApp::start().await;
+    let path = "/api/v1/admin/domain_blocks";
+    app.get(path, None).await.expect_error(401);
+    let moderator = app
+        .user_with_scopes("mod", Role::Moderator, "read write admin:read admin:write")
+        .await;
+    app.get(path, Some(&moderator.token))
+        .await
+        .expect_error(403);
+    let user = app
+        .user_with_scopes("user", Role::User, "read write admin:read admin:write")
+        .await;
+    app.get(path, Some(&user.token)).await.expect_error(403);
+    let unscoped = app
+        .user_with_scopes("root", Role::Admin, "read write")
+        .await;
+    app.get(path, Some(&unscoped.token)).await.expect_error(403);
+    let reader = app
+        .user_with_scopes("reader", Role::Admin, "admin:read:domain_blocks")
+        .await;
+    app.get(path, Some(&reader.token)).await.expect(200);
+    app.post_json(path, Some(&reader.token), json!({"domain": "evil.example"}))
+        .await
+        .expect_error(403);
+}
+
+#[tokio::test]
+async fn domain_allows_are_listed_created_and_deleted() {
+    let app = TestApp::start().await;
+    let root = admin(&app).await;
+    let token = Some(root.token.as_str());
+    let allowed = app
+        .post_json(
+            "/api/v1/admin/domain_allows",
+            token,
+            json!({"domain": "Friendly.Example"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(allowed["domain"], "friendly.example");
+    let id = allowed["id"].as_str().unwrap().to_owned();
+    // Allowing it again answers the same allow.
+    let again = app
+        .post_json(
+            "/api/v1/admin/domain_allows",
+            token,
+            json!({"domain": "friendly.example"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(again["id"], id.as_str());
+    let listed = app
+        .get("/api/v1/admin/domain_allows", token)
+        .await
+        .expect(200);
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    app.get(&format!("/api/v1/admin/domain_allows/{id}"), token)
+        .await
+        .expect(200);
+    app.delete(&format!("/api/v1/admin/domain_allows/{id}"), token)
+        .await
+        .expect(200);
+    let listed = app
+        .get("/api/v1/admin/domain_allows", token)
+        .await
+        .expect(200);
+    assert_eq!(listed, json!([]));
+}
