@@ -11,7 +11,8 @@
 # and latency, then how fast the stored activities are processed (inbox_activities rows
 # with processed_at set, statuses created), from Starling's own timestamps.
 # PERF=1 also records a profile of the starling process (load and drain) and prints its
-# top symbols; PERF_OUT=FILE keeps perf.data.
+# top symbols; PERF_OUT=FILE keeps perf.data. DOMAIN_BLOCKS=N writes N domain blocks
+# (none covering the actors' host) before serving, for the moderation policy's cost.
 set -euo pipefail
 actors=${1:-100}
 requests=${2:-20000}
@@ -28,6 +29,17 @@ seed_local
 "$tool" actors --actors "$actors" --actor-host "127.0.0.1:$actor_port" --local-id "$local_id" \
   --out "$work/actors"
 db < "$work/actors/actors.sql"
+if [ -n "${DOMAIN_BLOCKS:-}" ]; then
+  # Through the command line, as an admin would: Mastodon's CSV.
+  python3 - "$DOMAIN_BLOCKS" > "$work/blocks.csv" <<'PY'
+import sys
+print("#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate")
+for i in range(int(sys.argv[1])):
+    print(f"blocked-{i}.example,{('suspend', 'silence', 'noop')[i % 3]},{'true' if i % 2 else 'false'},false,,false")
+PY
+  "$bin" --config "$work/config.toml" domain import "$work/blocks.csv" | tail -1
+  echo "domain blocks in force: $(db 'SELECT count(*) FROM domain_blocks')"
+fi
 echo "== inbox: $requests signed Create(Note) from $actors actors, $connections connections, $(nproc) cores"
 openssl_bound
 

@@ -222,3 +222,46 @@ async fn domain_allows_are_listed_created_and_deleted() {
         .expect(200);
     assert_eq!(listed, json!([]));
 }
+
+#[tokio::test]
+async fn the_public_list_of_blocks_is_shown_as_the_admins_choose() {
+    use starling_core::config::Audience;
+
+    let path = "/api/v1/instance/domain_blocks";
+    // Mastodon's default: not published.
+    let hidden = TestApp::start().await;
+    hidden.get(path, None).await.expect_error(404);
+
+    let app = TestApp::builder()
+        .config(|c| {
+            c.instance.show_domain_blocks = Audience::All;
+            c.instance.show_domain_blocks_rationale = Audience::Users;
+        })
+        .start()
+        .await;
+    let root = admin(&app).await;
+    for body in [
+        json!({"domain": "evil.example", "severity": "suspend", "public_comment": "spam"}),
+        json!({"domain": "secret.example", "severity": "silence", "obfuscate": true}),
+        json!({"domain": "media.example", "severity": "noop", "reject_media": true}),
+        json!({"domain": "nothing.example", "severity": "noop", "reject_reports": true}),
+    ] {
+        app.post_json("/api/v1/admin/domain_blocks", Some(&root.token), body)
+            .await
+            .expect(200);
+    }
+    let anonymous = app.get(path, None).await.expect(200);
+    assert_eq!(
+        anonymous,
+        json!([
+            {"domain": "evil.example", "digest": hex::encode(Sha256::digest(b"evil.example")), "severity": "suspend"},
+            {"domain": "media.example", "digest": hex::encode(Sha256::digest(b"media.example")), "severity": "noop"},
+            {"domain": "secr**.****ple", "digest": hex::encode(Sha256::digest(b"secret.example")), "severity": "silence"},
+        ]),
+        "a block users cannot notice (reports only) is not listed"
+    );
+    let user = app.user("alice").await;
+    let signed_in = app.get(path, Some(&user.token)).await.expect(200);
+    assert_eq!(signed_in[0]["comment"], "spam", "the rationale for users");
+    assert_eq!(signed_in[2]["comment"], "");
+}

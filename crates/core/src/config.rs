@@ -59,6 +59,35 @@ pub struct InstanceConfig {
     /// Languages of the instance (ISO 639-1).
     pub languages: Vec<String>,
     pub registrations: RegistrationMode,
+    /// Who sees the list of domain blocks at `GET /api/v1/instance/domain_blocks`.
+    pub show_domain_blocks: Audience,
+    /// Who sees the public comment of each block in that list.
+    pub show_domain_blocks_rationale: Audience,
+}
+
+/// Who may see something the admins choose to publish (Mastodon's `disabled`, `users`,
+/// `all`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Audience {
+    /// Nobody.
+    #[default]
+    Disabled,
+    /// Signed-in local users.
+    Users,
+    /// Anyone.
+    All,
+}
+
+impl Audience {
+    /// Whether a viewer (`signed_in`: a usable local user) may see it.
+    pub fn admits(self, signed_in: bool) -> bool {
+        match self {
+            Audience::Disabled => false,
+            Audience::Users => signed_in,
+            Audience::All => true,
+        }
+    }
 }
 
 impl Default for InstanceConfig {
@@ -73,6 +102,8 @@ impl Default for InstanceConfig {
             rules: Vec::new(),
             languages: vec!["en".into()],
             registrations: RegistrationMode::Open,
+            show_domain_blocks: Audience::Disabled,
+            show_domain_blocks_rationale: Audience::Disabled,
         }
     }
 }

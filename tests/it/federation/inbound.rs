@@ -7,7 +7,9 @@ use std::time::SystemTime;
 use serde_json::{Value, json};
 
 use super::eventually;
-use super::peer::{Peer, create_note, deliver, note, post, rfc9421_headers, signed_headers};
+use super::peer::{
+    Peer, create_note, deliver, get_as, note, post, rfc9421_headers, signed_headers,
+};
 use crate::support::{TestApp, User};
 
 /// Waits until the peer has received an activity of `kind`.
@@ -308,38 +310,15 @@ async fn secure_mode_requires_signed_fetches() {
     app.user("alice").await;
     let peer = Peer::start(&["zoe"]).await;
     let get = |signed: bool, path: &str| {
-        let url = url::Url::parse(&app.url(path)).unwrap();
-        let mut headers = axum::http::HeaderMap::new();
-        headers.insert(
-            axum::http::header::ACCEPT,
-            axum::http::HeaderValue::from_static("application/activity+json"),
-        );
-        if signed {
-            starling_federation::signatures::sign_request(
-                &axum::http::Method::GET,
-                &url,
-                &mut headers,
-                None,
-                &peer.key_id("zoe"),
-                &peer.key("zoe"),
-                SystemTime::now(),
-            )
-            .unwrap();
-        }
-        let mut req = app.http.get(url.as_str());
-        for (k, v) in &headers {
-            req = req.header(k.as_str(), v.as_bytes());
-        }
-        req.send()
+        let url = app.url(path);
+        let (app, peer) = (&app, &peer);
+        async move { get_as(app, peer, "zoe", &url, signed).await }
     };
-    assert_eq!(get(false, "/users/alice").await.unwrap().status(), 401);
-    assert_eq!(get(true, "/users/alice").await.unwrap().status(), 200);
-    assert_eq!(
-        get(false, "/users/alice/outbox").await.unwrap().status(),
-        401
-    );
+    assert_eq!(get(false, "/users/alice").await.status(), 401);
+    assert_eq!(get(true, "/users/alice").await.status(), 200);
+    assert_eq!(get(false, "/users/alice/outbox").await.status(), 401);
     // The instance actor stays public, or nobody could fetch the key that signs.
-    assert_eq!(get(false, "/actor").await.unwrap().status(), 200);
+    assert_eq!(get(false, "/actor").await.status(), 200);
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 use serde_json::json;
 use starling_core::accounts::Role;
 
-use super::peer::{Peer, create_note, deliver};
+use super::peer::{Peer, create_note, deliver, get_as};
 use super::{eventually, url_escape};
 use crate::support::TestApp;
 use sea_orm::EntityTrait;
@@ -89,33 +89,14 @@ async fn a_suspended_domain_is_refused_at_the_inbox_and_nothing_is_fetched_from_
     let (status, body) = deliver(&app, &peer, "zoe", &second).await;
     assert_eq!(status, 403, "{body}");
     // Its signed fetches of our documents too (an unsigned fetch is anyone's).
-    let fetch = |signed: bool| {
-        let url = url::Url::parse(&target).unwrap();
-        let mut headers = axum::http::HeaderMap::new();
-        headers.insert(
-            axum::http::header::ACCEPT,
-            axum::http::HeaderValue::from_static("application/activity+json"),
-        );
-        if signed {
-            starling_federation::signatures::sign_request(
-                &axum::http::Method::GET,
-                &url,
-                &mut headers,
-                None,
-                &peer.key_id("zoe"),
-                &peer.key("zoe"),
-                std::time::SystemTime::now(),
-            )
-            .unwrap();
-        }
-        let mut req = app.http.get(url.as_str());
-        for (k, v) in &headers {
-            req = req.header(k.as_str(), v.as_bytes());
-        }
-        req.send()
-    };
-    assert_eq!(fetch(true).await.unwrap().status(), 403);
-    assert_eq!(fetch(false).await.unwrap().status(), 200);
+    assert_eq!(
+        get_as(&app, &peer, "zoe", &target, true).await.status(),
+        403
+    );
+    assert_eq!(
+        get_as(&app, &peer, "zoe", &target, false).await.status(),
+        200
+    );
     assert_eq!(resolve(peer.actor("yann")).await, 0, "not fetched");
     let yann = starling_core::accounts::remote::find_by_uri(&app.inst, &peer.actor("yann"))
         .await

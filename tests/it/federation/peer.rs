@@ -192,6 +192,40 @@ fn to_reqwest(headers: &axum::http::HeaderMap) -> HeaderMap {
     out
 }
 
+/// GETs `url` as ActivityPub JSON, signed with the key of `name` on `peer` when
+/// `signed`.
+pub async fn get_as(
+    app: &TestApp,
+    peer: &Peer,
+    name: &str,
+    url: &str,
+    signed: bool,
+) -> reqwest::Response {
+    let url = url::Url::parse(url).unwrap();
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert(
+        axum::http::header::ACCEPT,
+        axum::http::HeaderValue::from_static("application/activity+json"),
+    );
+    if signed {
+        sign_request(
+            &axum::http::Method::GET,
+            &url,
+            &mut headers,
+            None,
+            &peer.key_id(name),
+            &peer.key(name),
+            SystemTime::now(),
+        )
+        .unwrap();
+    }
+    let mut req = app.http.get(url.as_str());
+    for (k, v) in &headers {
+        req = req.header(k.as_str(), v.as_bytes());
+    }
+    req.send().await.unwrap()
+}
+
 /// draft-cavage headers for POSTing `body` to `app`'s shared inbox.
 pub fn signed_headers(
     app: &TestApp,

@@ -30,6 +30,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/api/v2/instance", get(instance::v2))
         .route("/api/v1/instance/rules", get(instance::rules))
         .route("/api/v1/instance/peers", get(instance::peers))
+        .route(
+            "/api/v1/instance/domain_blocks",
+            get(admin::domains::public_blocks),
+        )
         .route("/api/v1/apps", post(apps::create))
         .route(
             "/api/v1/apps/verify_credentials",

@@ -4,8 +4,8 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
 use serde_json::json;
 
@@ -43,6 +43,16 @@ pub async fn list_blocks(inst: &Instance, page: &Page) -> CoreResult<Vec<domain_
         .all(&inst.store.read)
         .await?;
     Ok(page.finish(rows))
+}
+
+/// The blocks users can notice (suspend, silence, or media rejected), as
+/// `GET /api/v1/instance/domain_blocks` lists them, by domain.
+pub async fn user_facing_blocks(inst: &Instance) -> CoreResult<Vec<domain_block::Model>> {
+    Ok(all_blocks(inst)
+        .await?
+        .into_iter()
+        .filter(|b| b.severity != Severity::Noop.as_str() || b.reject_media)
+        .collect())
 }
 
 /// Every block, by domain.
@@ -99,25 +109,14 @@ pub async fn create_block(
             "{domain} is blocked already: change that block instead"
         )));
     }
-    let inserted = model.clone().into_active_model().insert(&txn).await;
-    match inserted {
-        Ok(_) => {}
-        Err(e) if crate::error::is_unique_violation(&e) => {
+    match write_new(&txn, by, &model, false).await {
+        Err(CoreError::Db(e)) if crate::error::is_unique_violation(&e) => {
             return Err(CoreError::Unprocessable(format!(
                 "{domain} is blocked already: change that block instead"
             )));
         }
-        Err(e) => return Err(e.into()),
+        other => other?,
     }
-    log(
-        &txn,
-        by,
-        "domain_block.create",
-        "domain_block",
-        &domain,
-        describe(&model),
-    )
-    .await?;
     txn.commit().await?;
     inst.policy.reload(&inst.store.write).await?;
     Ok(model)
@@ -155,28 +154,7 @@ pub async fn update_block(
         new.obfuscate = v;
     }
     new.updated_at = Utc::now();
-    let active = domain_block::ActiveModel {
-        id: sea_orm::Unchanged(new.id),
-        severity: Set(new.severity.clone()),
-        reject_media: Set(new.reject_media),
-        reject_reports: Set(new.reject_reports),
-        private_comment: Set(new.private_comment.clone()),
-        public_comment: Set(new.public_comment.clone()),
-        obfuscate: Set(new.obfuscate),
-        updated_at: Set(new.updated_at),
-        ..Default::default()
-    };
-    active.update(&txn).await?;
-    let details = json!({"before": describe(&old), "after": describe(&new)});
-    log(
-        &txn,
-        by,
-        "domain_block.update",
-        "domain_block",
-        &new.domain,
-        details,
-    )
-    .await?;
+    write_changed(&txn, by, &old, &new, false).await?;
     txn.commit().await?;
     inst.policy.reload(&inst.store.write).await?;
     Ok(new)
@@ -285,6 +263,59 @@ pub async fn delete_allow(
     Ok(old)
 }
 
+/// Inserts a new block and logs it.
+async fn write_new(
+    txn: &DatabaseTransaction,
+    by: Moderator,
+    model: &domain_block::Model,
+    import: bool,
+) -> CoreResult<()> {
+    model.clone().into_active_model().insert(txn).await?;
+    let details = json!({"import": import, "after": describe(model)});
+    log(
+        txn,
+        by,
+        "domain_block.create",
+        "domain_block",
+        &model.domain,
+        details,
+    )
+    .await
+}
+
+/// Stores what changed from `old` to `new` (never the domain) and logs both.
+async fn write_changed(
+    txn: &DatabaseTransaction,
+    by: Moderator,
+    old: &domain_block::Model,
+    new: &domain_block::Model,
+    import: bool,
+) -> CoreResult<()> {
+    domain_block::ActiveModel {
+        id: sea_orm::Unchanged(old.id),
+        severity: Set(new.severity.clone()),
+        reject_media: Set(new.reject_media),
+        reject_reports: Set(new.reject_reports),
+        private_comment: Set(new.private_comment.clone()),
+        public_comment: Set(new.public_comment.clone()),
+        obfuscate: Set(new.obfuscate),
+        updated_at: Set(new.updated_at),
+        ..Default::default()
+    }
+    .update(txn)
+    .await?;
+    let details = json!({"import": import, "before": describe(old), "after": describe(new)});
+    log(
+        txn,
+        by,
+        "domain_block.update",
+        "domain_block",
+        &new.domain,
+        details,
+    )
+    .await
+}
+
 fn describe(b: &domain_block::Model) -> serde_json::Value {
     json!({
         "severity": b.severity,
@@ -377,17 +408,7 @@ pub async fn apply_import(inst: &Instance, by: Moderator, plan: &ImportPlan) -> 
             created_at: now,
             updated_at: now,
         };
-        model.clone().into_active_model().insert(&txn).await?;
-        let details = json!({"import": true, "after": describe(&model)});
-        log(
-            &txn,
-            by,
-            "domain_block.create",
-            "domain_block",
-            &e.domain,
-            details,
-        )
-        .await?;
+        write_new(&txn, by, &model, true).await?;
     }
     for (old, e) in &plan.update {
         let mut new = old.clone();
@@ -397,28 +418,7 @@ pub async fn apply_import(inst: &Instance, by: Moderator, plan: &ImportPlan) -> 
         new.public_comment = e.public_comment.clone();
         new.obfuscate = e.obfuscate;
         new.updated_at = now;
-        domain_block::ActiveModel {
-            id: sea_orm::Unchanged(old.id),
-            severity: Set(new.severity.clone()),
-            reject_media: Set(new.reject_media),
-            reject_reports: Set(new.reject_reports),
-            public_comment: Set(new.public_comment.clone()),
-            obfuscate: Set(new.obfuscate),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .update(&txn)
-        .await?;
-        let details = json!({"import": true, "before": describe(old), "after": describe(&new)});
-        log(
-            &txn,
-            by,
-            "domain_block.update",
-            "domain_block",
-            &e.domain,
-            details,
-        )
-        .await?;
+        write_changed(&txn, by, old, &new, true).await?;
     }
     txn.commit().await?;
     inst.policy.reload(&inst.store.write).await?;

@@ -129,11 +129,20 @@ impl Policy {
 
     /// Reads every rule from the database and puts them in force.
     pub async fn reload(&self, conn: &impl ConnectionTrait) -> CoreResult<()> {
+        let blocks = domain_block::Entity::find().all(conn).await?;
+        let allows = domain_allow::Entity::find().all(conn).await?;
+        self.replace(&blocks, &allows);
+        Ok(())
+    }
+
+    /// Puts `blocks` and `allows` in force, in place of the rules before.
+    pub fn replace(&self, blocks: &[domain_block::Model], allows: &[domain_allow::Model]) {
         let mut rules = Rules::default();
-        for b in domain_block::Entity::find().all(conn).await? {
+        for b in blocks {
+            // A severity this version does not know is read as the strictest.
             let severity = Severity::parse(&b.severity).unwrap_or(Severity::Suspend);
             rules.blocks.insert(
-                b.domain,
+                b.domain.clone(),
                 Rule {
                     severity,
                     reject_media: b.reject_media,
@@ -141,14 +150,11 @@ impl Policy {
                 },
             );
         }
-        for a in domain_allow::Entity::find().all(conn).await? {
-            rules.allows.insert(a.domain);
-        }
+        rules.allows = allows.iter().map(|a| a.domain.clone()).collect();
         *self
             .rules
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(rules);
-        Ok(())
     }
 
     /// The verdict for `domain` (an account's domain or a host, `host[:port]`,

@@ -250,3 +250,52 @@ pub async fn delete_allow(
     blocks::delete_allow(&app.inst, Some(admin.account_id()), path_id(&id)?).await?;
     Ok(Json(serde_json::json!({})))
 }
+
+/// Mastodon's `DomainBlock`, the public form.
+#[derive(Debug, Serialize)]
+pub struct PublicDomainBlock {
+    pub domain: String,
+    pub digest: String,
+    pub severity: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// # `GET /api/v1/instance/domain_blocks`
+///
+/// As the admins choose (`instance.show_domain_blocks`): 404 when the list is not
+/// published to this viewer. Obfuscated blocks show their domain half hidden; the
+/// digest lets anyone check a domain they know against it.
+pub async fn public_blocks(
+    State(app): State<AppState>,
+    viewer: crate::auth::MaybeUser<scope::Read>,
+) -> ApiResult<Json<Vec<PublicDomainBlock>>> {
+    let cfg = &app.inst.config.instance;
+    let signed_in = viewer.local.is_some();
+    if !cfg.show_domain_blocks.admits(signed_in) {
+        return Err(ApiError::not_found());
+    }
+    let rationale = cfg.show_domain_blocks_rationale.admits(signed_in);
+    let list = blocks::user_facing_blocks(&app.inst)
+        .await?
+        .into_iter()
+        .map(|b| {
+            let shown = domains::to_unicode(&b.domain);
+            PublicDomainBlock {
+                digest: digest(&b.domain),
+                domain: if b.obfuscate {
+                    domains::obfuscate(&shown)
+                } else {
+                    shown
+                },
+                severity: b.severity,
+                comment: if rationale {
+                    Some(b.public_comment.unwrap_or_default())
+                } else {
+                    None
+                },
+            }
+        })
+        .collect();
+    Ok(Json(list))
+}
