@@ -13,7 +13,7 @@ pub mod inbound;
 use std::collections::HashSet;
 
 use chrono::Utc;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
     QuerySelect, Set,
@@ -26,6 +26,7 @@ use crate::events::{self, Event};
 use crate::id::next_id;
 use crate::instance::Instance;
 use crate::paging::Page;
+use crate::statuses::insert_feed_rows;
 
 /// Statuses of a newly followed account merged into the follower's home feed.
 pub const MERGE_ON_FOLLOW: u64 = 200;
@@ -280,22 +281,7 @@ async fn merge_into_home(txn: &DatabaseTransaction, reader: i64, author: i64) ->
         )
         .order_by((s, status::Column::Id), sea_orm::Order::Desc)
         .limit(MERGE_ON_FOLLOW);
-    let insert = Query::insert()
-        .into_table(home_feed::Entity)
-        .columns([
-            home_feed::Column::AccountId,
-            home_feed::Column::StatusId,
-            home_feed::Column::AuthorId,
-        ])
-        .select_from(select)
-        .map_err(|e| CoreError::Internal(e.to_string()))?
-        .on_conflict(
-            OnConflict::columns([home_feed::Column::AccountId, home_feed::Column::StatusId])
-                .do_nothing()
-                .to_owned(),
-        )
-        .to_owned();
-    txn.execute(&insert).await?;
+    insert_feed_rows(txn, select).await?;
     Ok(())
 }
 

@@ -18,7 +18,7 @@
 pub mod inbound;
 
 use chrono::Utc;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, OnConflict, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel,
     PaginatorTrait, QueryFilter, QuerySelect, Set,
@@ -31,6 +31,7 @@ use crate::events::{self, Event};
 use crate::id::next_id;
 use crate::instance::Instance;
 use crate::paging::Page;
+use crate::statuses::insert_feed_rows;
 use crate::statuses::{self, Visibility};
 
 /// The notification type of a boost.
@@ -404,22 +405,7 @@ async fn fan_out(
             ))
             .not(),
         );
-    let insert = Query::insert()
-        .into_table(home_feed::Entity)
-        .columns([
-            home_feed::Column::AccountId,
-            home_feed::Column::StatusId,
-            home_feed::Column::AuthorId,
-        ])
-        .select_from(select)
-        .map_err(|e| CoreError::Internal(e.to_string()))?
-        .on_conflict(
-            OnConflict::columns([home_feed::Column::AccountId, home_feed::Column::StatusId])
-                .do_nothing()
-                .to_owned(),
-        )
-        .to_owned();
-    txn.execute(&insert).await?;
+    insert_feed_rows(txn, select).await?;
     Ok(())
 }
 

@@ -531,10 +531,6 @@ pub(crate) async fn fan_out_by(
         status_id: Set(model.id),
         author_id: Set(author_id),
     };
-    let on_conflict =
-        OnConflict::columns([home_feed::Column::AccountId, home_feed::Column::StatusId])
-            .do_nothing()
-            .to_owned();
     if author_is_local {
         home_feed::Entity::insert(feed_row(author_id))
             .on_conflict_do_nothing()
@@ -597,6 +593,16 @@ pub(crate) async fn fan_out_by(
                 .or(Expr::col((f.clone(), follow::Column::AccountId)).eq(replied_to)),
         );
     }
+    insert_feed_rows(txn, select).await?;
+    Ok(())
+}
+
+/// `INSERT INTO home_feeds (account_id, status_id, author_id) <select> ON CONFLICT DO
+/// NOTHING`: home-feed rows from a query that yields those three columns.
+pub(crate) async fn insert_feed_rows(
+    txn: &DatabaseTransaction,
+    select: sea_orm::sea_query::SelectStatement,
+) -> CoreResult<()> {
     let insert = Query::insert()
         .into_table(home_feed::Entity)
         .columns([
@@ -606,7 +612,11 @@ pub(crate) async fn fan_out_by(
         ])
         .select_from(select)
         .map_err(|e| CoreError::Internal(e.to_string()))?
-        .on_conflict(on_conflict)
+        .on_conflict(
+            OnConflict::columns([home_feed::Column::AccountId, home_feed::Column::StatusId])
+                .do_nothing()
+                .to_owned(),
+        )
         .to_owned();
     txn.execute(&insert).await?;
     Ok(())
@@ -653,22 +663,7 @@ pub(crate) async fn fan_out_remote_many(
             )
             .and_where(Expr::col((s.clone(), status::Column::Id)).is_in(chunk.iter().copied()))
             .and_where(Expr::col((a.clone(), account::Column::Domain)).is_null());
-        let insert = Query::insert()
-            .into_table(home_feed::Entity)
-            .columns([
-                home_feed::Column::AccountId,
-                home_feed::Column::StatusId,
-                home_feed::Column::AuthorId,
-            ])
-            .select_from(select)
-            .map_err(|e| CoreError::Internal(e.to_string()))?
-            .on_conflict(
-                OnConflict::columns([home_feed::Column::AccountId, home_feed::Column::StatusId])
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .to_owned();
-        txn.execute(&insert).await?;
+        insert_feed_rows(txn, select).await?;
     }
     Ok(())
 }
