@@ -12,6 +12,10 @@ mod m20261128_000001_initial;
 mod m20261201_000001_reblog_lookup_index;
 mod m20261201_000002_federation;
 mod m20261201_000003_moderation;
+mod m20261201_000004_user_tools;
+mod m20261201_000005_blocklist_subscriptions;
+mod m20261201_000006_severed_relationships;
+mod m20261201_000007_account_actions;
 
 /// All migrations, oldest first.
 #[derive(Debug)]
@@ -24,6 +28,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_reblog_lookup_index::Migration),
             Box::new(m20261201_000002_federation::Migration),
             Box::new(m20261201_000003_moderation::Migration),
+            Box::new(m20261201_000004_user_tools::Migration),
+            Box::new(m20261201_000005_blocklist_subscriptions::Migration),
+            Box::new(m20261201_000006_severed_relationships::Migration),
+            Box::new(m20261201_000007_account_actions::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Real-client checks: drives a fresh Starling server with the toot CLI, Mastodon.py
-# and masto.js (versions pinned in requirements.txt and package-lock.json).
+# Real-client checks: drives a fresh Starling server with the toot CLI, Mastodon.py,
+# masto.js and the FediBlockHole admin tool (versions pinned in requirements.txt and
+# package-lock.json).
 #
 #   bash tests/clients/run.sh [STARLING_BIN]
 #
@@ -136,6 +137,15 @@ if ! timeout 60 "$BIN" --config "$WORK/config.toml" account create --username "$
     exit 1
 fi
 
+# An admin, for the admin-API tools (FediBlockHole).
+if ! timeout 60 "$BIN" --config "$WORK/config.toml" account create --username root \
+        --email "root@example.com" --admin >"$WORK/admin-password.txt" 2>>"$WORK/account-create.log"; then
+    cat "$WORK/account-create.log" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+ADMIN_PASSWORD="$(tr -d '[:space:]' <"$WORK/admin-password.txt")"
+
 log "starting $BIN on $BASE ($DB_KIND)"
 "$BIN" --config "$WORK/config.toml" serve >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
@@ -155,6 +165,7 @@ fi
 # --- the clients ----------------------------------------------------------------------
 export STARLING_URL="$BASE" STARLING_EMAIL="$EMAIL" STARLING_PASSWORD="$PASSWORD"
 export STARLING_USERNAME="$USERNAME" STARLING_OTHER_USERNAME="$OTHER_USERNAME" CLIENT_WORK="$WORK"
+export STARLING_ADMIN_EMAIL="root@example.com" STARLING_ADMIN_PASSWORD="$ADMIN_PASSWORD"
 export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 NO_COLOR=1
 export TOOT_BIN="$VENV/bin/toot"
 # Neither toot nor Mastodon.py should go through a proxy to reach the loopback server.
@@ -185,6 +196,7 @@ run_client toot "$VENV/bin/python" "$HERE/toot_cli.py"
 run_client mastodon_py "$VENV/bin/python" "$HERE/mastodon_py.py"
 run_client masto_js node "$HERE/masto_js.mjs"
 run_client register "$VENV/bin/python" "$HERE/register.py"
+run_client fediblockhole "$VENV/bin/python" "$HERE/fediblockhole_sync.py"
 
 if ! kill -0 "$SERVER_PID" 2>/dev/null; then
     echo "FAIL: the server died during the run"

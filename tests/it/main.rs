@@ -6,7 +6,9 @@
 //! the command line) start `CARGO_BIN_EXE_starling` themselves.
 
 mod accounts;
+mod admin_accounts;
 mod bad_input;
+mod blocklists;
 mod edits;
 mod endpoints;
 mod federation;
@@ -17,7 +19,10 @@ mod moderation;
 mod oauth;
 mod process;
 mod remote_statuses;
+mod reports;
 mod statuses;
 mod support;
 mod timelines;
+mod user_tools;
 mod web;
+mod web_moderation;

@@ -265,3 +265,204 @@ async fn the_public_list_of_blocks_is_shown_as_the_admins_choose() {
     assert_eq!(signed_in[0]["comment"], "spam", "the rationale for users");
     assert_eq!(signed_in[2]["comment"], "");
 }
+
+#[tokio::test]
+async fn measures_count_a_domains_accounts_follows_and_posts_for_staff() {
+    use sea_orm::EntityTrait;
+    use starling_core::accounts::remote::{RemoteActor, upsert};
+    use starling_core::entities::follow;
+
+    let app = TestApp::start().await;
+    let root = admin(&app).await;
+    let alice = app.user("alice").await;
+    let mut remote = Vec::new();
+    for (name, domain) in [
+        ("zoe", "far.example"),
+        ("yann", "sub.far.example"),
+        ("xena", "near.example"),
+    ] {
+        let actor = RemoteActor {
+            uri: format!("https://{domain}/users/{name}"),
+            username: name.into(),
+            domain: domain.into(),
+            inbox: Some(format!("https://{domain}/users/{name}/inbox")),
+            public_key_pem: "-".into(),
+            ..Default::default()
+        };
+        remote.push(upsert(&app.inst, actor).await.unwrap());
+    }
+    // alice follows zoe and yann (far.example and its subdomain), xena follows alice.
+    let alice_id: i64 = alice.id.parse().unwrap();
+    for (from, to) in [
+        (alice_id, remote[0].id),
+        (alice_id, remote[1].id),
+        (remote[2].id, alice_id),
+    ] {
+        follow::Entity::insert(follow::ActiveModel {
+            id: sea_orm::Set(starling_core::id::next_id()),
+            account_id: sea_orm::Set(from),
+            target_account_id: sea_orm::Set(to),
+            show_reblogs: sea_orm::Set(true),
+            notify: sea_orm::Set(false),
+            languages: sea_orm::Set(None),
+            uri: sea_orm::Set(None),
+            created_at: sea_orm::Set(chrono::Utc::now()),
+        })
+        .exec_without_returning(&app.inst.store.write)
+        .await
+        .unwrap();
+    }
+    let ask = |domain: &'static str| {
+        json!({
+            "keys": ["instance_accounts", "instance_follows", "instance_followers", "new_users"],
+            "instance_accounts": {"domain": domain},
+            "instance_follows": {"domain": domain},
+            "instance_followers": {"domain": domain},
+        })
+    };
+    let far = app
+        .post_json(
+            "/api/v1/admin/measures",
+            Some(&root.token),
+            ask("far.example"),
+        )
+        .await
+        .expect(200);
+    let totals: Vec<(&str, &str)> = far
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["key"].as_str().unwrap(), m["total"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        totals,
+        vec![
+            ("instance_accounts", "2"),
+            ("instance_follows", "2"),
+            ("instance_followers", "0")
+        ],
+        "subdomains counted; keys not computed here left out: {far}"
+    );
+    let days = far[1]["data"].as_array().unwrap();
+    assert_eq!(days.len(), 30, "the last 30 days by default");
+    assert_eq!(
+        days.last().unwrap()["value"],
+        "2",
+        "both follows are today's"
+    );
+    assert!(days[0]["date"].as_str().unwrap().ends_with("T00:00:00Z"));
+    let near = app
+        .post_json(
+            "/api/v1/admin/measures",
+            Some(&root.token),
+            ask("near.example"),
+        )
+        .await
+        .expect(200);
+    assert_eq!(near[2]["total"], "1", "xena follows alice: {near}");
+
+    // Staff only, with admin:read; a bad date or a missing domain is a clear error.
+    app.post_json(
+        "/api/v1/admin/measures",
+        Some(&alice.token),
+        ask("far.example"),
+    )
+    .await
+    .expect_error(403);
+    let bad = app
+        .post_json(
+            "/api/v1/admin/measures",
+            Some(&root.token),
+            json!({"keys": ["instance_follows"], "instance_follows": {"domain": "far.example"}, "start_at": "yesterday"}),
+        )
+        .await
+        .expect_error(422);
+    assert!(bad.contains("start_at"), "{bad}");
+    app.post_json(
+        "/api/v1/admin/measures",
+        Some(&root.token),
+        json!({"keys": ["instance_follows"]}),
+    )
+    .await
+    .expect_error(400);
+}
+
+#[tokio::test]
+async fn the_admin_api_imports_mastodon_csv_with_a_dry_run_all_or_nothing() {
+    let app = TestApp::start().await;
+    let root = admin(&app).await;
+    let token = Some(root.token.as_str());
+    let csv = "#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate\n\
+               spam.example,suspend,true,true,Spam,false\n\
+               xn--bcher-kva.example,silence,false,false,,false\n";
+    let dry = app
+        .post_json(
+            "/api/v1/admin/domain_blocks/import",
+            token,
+            json!({"csv": csv, "dry_run": true}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(dry["dry_run"], true);
+    assert_eq!(dry["created"][0]["domain"], "spam.example");
+    assert_eq!(dry["created"][1]["domain"], "bücher.example", "{dry}");
+    assert_eq!(dry["severed"], json!([]));
+    let none = app
+        .get("/api/v1/admin/domain_blocks", token)
+        .await
+        .expect(200);
+    assert_eq!(none, json!([]), "a dry run changes nothing");
+
+    let done = app
+        .post_json(
+            "/api/v1/admin/domain_blocks/import",
+            token,
+            json!({"csv": csv}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(done["dry_run"], false);
+    let listed = app
+        .get("/api/v1/admin/domain_blocks", token)
+        .await
+        .expect(200);
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+
+    // Again: nothing new. A bad line refuses the whole file, naming the line.
+    let again = app
+        .post_json(
+            "/api/v1/admin/domain_blocks/import",
+            token,
+            json!({"csv": csv}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(again["unchanged"], 2);
+    let bad = app
+        .post_json(
+            "/api/v1/admin/domain_blocks/import",
+            token,
+            json!({"csv": "#domain,#severity\nfine.example,suspend\nbad.example/path,suspend\n"}),
+        )
+        .await
+        .expect_error(422);
+    assert!(bad.contains("line 3"), "{bad}");
+    assert_eq!(
+        app.get("/api/v1/admin/domain_blocks", token)
+            .await
+            .expect(200)
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "nothing of a bad file is applied"
+    );
+    let user = app.user("alice").await;
+    app.post_json(
+        "/api/v1/admin/domain_blocks/import",
+        Some(&user.token),
+        json!({"csv": csv}),
+    )
+    .await
+    .expect_error(403);
+}

@@ -56,6 +56,8 @@ pub mod scope {
         ReadBlocks => ["read:blocks"],
         WriteBlocks => ["write:blocks"],
         ReadMutes => ["read:mutes"],
+        WriteMutes => ["write:mutes"],
+        WriteReports => ["write:reports"],
         ReadFilters => ["read:filters"],
         ReadLists => ["read:lists"],
         ReadFavourites => ["read:favourites"],
@@ -67,6 +69,11 @@ pub mod scope {
         AdminWriteDomainBlocks => ["admin:write:domain_blocks"],
         AdminReadDomainAllows => ["admin:read:domain_allows"],
         AdminWriteDomainAllows => ["admin:write:domain_allows"],
+        AdminRead => ["admin:read"],
+        AdminReadAccounts => ["admin:read:accounts"],
+        AdminWriteAccounts => ["admin:write:accounts"],
+        AdminReadReports => ["admin:read:reports"],
+        AdminWriteReports => ["admin:write:reports"],
         Any => ["read", "write", "follow", "push", "profile", "admin:read", "admin:write"],
     }
 }

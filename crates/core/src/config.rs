@@ -23,6 +23,8 @@ pub struct Config {
     pub storage: StorageConfig,
     pub limits: LimitsConfig,
     pub federation: FederationConfig,
+    pub content_policy: ContentPolicyConfig,
+    pub moderation: ModerationConfig,
     pub log: LogConfig,
 }
 
@@ -289,6 +291,98 @@ impl Default for FederationConfig {
     }
 }
 
+/// `[content_policy]`: rules every post passes, incoming and outgoing
+/// (`core::moderation::content`). Each rule that acts says why, in the audit log.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ContentPolicyConfig {
+    /// Keyword and regular-expression rules (`[[content_policy.rules]]`).
+    pub rules: Vec<ContentRule>,
+    /// Refuse posts with more than this many mentions from accounts younger than
+    /// `new_account_days` (the classic spam wave). 0: off.
+    pub max_mentions_from_new_accounts: usize,
+    /// Days an account counts as new for the mention rule.
+    pub new_account_days: u32,
+    /// Media hosted on these domains (and their subdomains) is dropped from posts.
+    pub reject_media_domains: Vec<String>,
+}
+
+impl Default for ContentPolicyConfig {
+    fn default() -> Self {
+        Self {
+            rules: Vec::new(),
+            max_mentions_from_new_accounts: 0,
+            new_account_days: 7,
+            reject_media_domains: Vec::new(),
+        }
+    }
+}
+
+/// One keyword or regular-expression rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContentRule {
+    /// Shown in the audit log and, for a refused local post, to its author.
+    pub name: String,
+    /// Matches the text (content and content warning) ignoring case.
+    #[serde(default)]
+    pub keyword: Option<String>,
+    /// A regular expression (Rust `regex` syntax) over the same text; `(?i)` for
+    /// ignoring case.
+    #[serde(default)]
+    pub regex: Option<String>,
+    /// `reject` or `sensitive`.
+    pub action: ContentAction,
+    /// `all` (the default), `remote` or `local` posts.
+    #[serde(default)]
+    pub applies_to: RuleScope,
+}
+
+/// What a content rule does to a post it matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContentAction {
+    /// The post is marked sensitive (its media hidden behind a warning).
+    Sensitive,
+    /// The post is refused: a remote one is dropped, a local one is not published.
+    Reject,
+}
+
+/// Which posts a content rule looks at.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleScope {
+    #[default]
+    All,
+    Remote,
+    Local,
+}
+
+/// `[moderation]`: blocklist subscriptions (`starling blocklist …`,
+/// `core::moderation::subscriptions`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModerationConfig {
+    /// Minutes between two fetches of each subscribed blocklist (6 hours). 0: fetched
+    /// only by `starling blocklist sync`.
+    pub blocklist_sync_every_minutes: u64,
+    /// Seconds one fetch of a blocklist may take, from connecting until the whole list
+    /// has been read.
+    pub blocklist_timeout_secs: u64,
+    /// Bytes of a blocklist read (20 MiB); a longer list fails its sync.
+    pub blocklist_max_bytes: usize,
+}
+
+impl Default for ModerationConfig {
+    fn default() -> Self {
+        Self {
+            blocklist_sync_every_minutes: 6 * 60,
+            blocklist_timeout_secs: 60,
+            blocklist_max_bytes: 20 * 1024 * 1024,
+        }
+    }
+}
+
 /// `[log]`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -485,6 +579,25 @@ impl Config {
                 "federation.retry_max_ms",
                 "must not be less than federation.retry_base_ms".into(),
             );
+        }
+        if let Err((key, message)) =
+            crate::moderation::content::ContentPolicy::new(&self.content_policy)
+        {
+            err(&key, message);
+        }
+        for (key, value) in [
+            (
+                "moderation.blocklist_timeout_secs",
+                self.moderation.blocklist_timeout_secs as usize,
+            ),
+            (
+                "moderation.blocklist_max_bytes",
+                self.moderation.blocklist_max_bytes,
+            ),
+        ] {
+            if value == 0 {
+                err(key, "must be at least 1".into());
+            }
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             err(

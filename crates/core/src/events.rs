@@ -67,6 +67,13 @@ pub enum Event {
     Unblocked { target_id: i64, uri: String },
     /// A profile change (`Update` of the actor).
     ProfileUpdated,
+    /// A report by this account against a remote account, to forward (`Flag` from the
+    /// instance actor) to `domains`: the target's server and those its reported
+    /// statuses reply to.
+    ReportForwarded {
+        report_id: i64,
+        domains: Vec<String>,
+    },
     /// A deleted local account (`Delete` of the actor).
     AccountDeleted {
         uri: String,
@@ -91,6 +98,7 @@ impl Event {
             Event::Blocked { .. } => "blocked",
             Event::Unblocked { .. } => "unblocked",
             Event::ProfileUpdated => "profile_updated",
+            Event::ReportForwarded { .. } => "report_forwarded",
             Event::AccountDeleted { .. } => "account_deleted",
         }
     }
@@ -175,6 +183,10 @@ mod tests {
                 uri: None,
             },
             Event::ProfileUpdated,
+            Event::ReportForwarded {
+                report_id: 3,
+                domains: vec!["remote.example".into()],
+            },
             Event::AccountDeleted {
                 uri: "u".into(),
                 inboxes: vec![],

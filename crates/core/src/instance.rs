@@ -10,6 +10,7 @@ use crate::db::Store;
 use crate::error::CoreResult;
 use crate::media::MediaStore;
 use crate::moderation::Policy;
+use crate::moderation::content::ContentPolicy;
 use crate::urls::Urls;
 
 /// Everything a core operation needs to know about its instance.
@@ -23,6 +24,8 @@ pub struct Instance {
     pub events_notify: tokio::sync::Notify,
     /// Domain blocks and allows in force ([`crate::moderation`]).
     pub policy: Policy,
+    /// The content rules every post passes ([`crate::moderation::content`]).
+    pub content_policy: ContentPolicy,
 }
 
 impl Instance {
@@ -40,6 +43,12 @@ impl Instance {
         let urls = Urls::new(config.base_url());
         let allowlist = config.federation.mode == FederationMode::Allowlist;
         let media = MediaStore::new(config.media_dir());
+        // `Config::validate` names a bad rule before the instance is opened.
+        let content_policy =
+            ContentPolicy::new(&config.content_policy).unwrap_or_else(|(key, message)| {
+                tracing::error!(%key, %message, "content policy not in force");
+                ContentPolicy::default()
+            });
         Arc::new(Self {
             config,
             store,
@@ -47,6 +56,7 @@ impl Instance {
             media,
             events_notify: tokio::sync::Notify::new(),
             policy: Policy::new(allowlist),
+            content_policy,
         })
     }
 

@@ -2,10 +2,12 @@
 //! (a mention, a follow, a follow request), read back through the Mastodon API.
 
 use chrono::Utc;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 
-use crate::entities::notification;
+use crate::entities::{block, notification};
 use crate::error::{CoreError, CoreResult};
+use crate::hidden::Hidden;
 use crate::id::next_id;
 use crate::instance::Instance;
 use crate::paging::Page;
@@ -63,7 +65,24 @@ pub struct NotificationFilter {
     pub account_id: Option<i64>,
 }
 
-/// A page of `account_id`'s notifications, newest first.
+/// Notification types that no block, mute or limit hides: what moderators must see and
+/// what the server itself tells the user.
+pub const UNFILTERED_TYPES: &[&str] = &[
+    "admin.sign_up",
+    "admin.report",
+    "severed_relationships",
+    "moderation_warning",
+];
+
+/// Notification types the "limited" filter leaves alone (Mastodon's non-filterable
+/// types): news of posts the recipient asked for or took part in.
+const UNLIMITED_TYPES: &[&str] = &["status", "poll", "update"];
+
+/// A page of `account_id`'s notifications, newest first. Hidden are those from accounts
+/// the recipient blocks, is blocked by, or whose domain they block, from accounts they
+/// mute with `hide_notifications`, and (Mastodon's "limited" filter, but for the kinds
+/// in `UNLIMITED_TYPES`) from accounts the instance limits that the recipient does not
+/// follow; the kinds in [`UNFILTERED_TYPES`] always show.
 pub async fn list(
     inst: &Instance,
     account_id: i64,
@@ -82,11 +101,45 @@ pub async fn list(
     if let Some(from) = filter.account_id {
         select = select.filter(notification::Column::FromAccountId.eq(from));
     }
+    select = select.filter(hidden_condition(inst, account_id).await?);
     let rows = page
         .apply(select, notification::Column::Id)
         .all(&inst.store.read)
         .await?;
     Ok(page.finish(rows))
+}
+
+/// The condition a notification to `recipient` must meet to be shown.
+async fn hidden_condition(inst: &Instance, recipient: i64) -> CoreResult<Condition> {
+    let hidden = Hidden::for_viewer(inst, Some(recipient)).await?;
+    let from = (notification::Entity, notification::Column::FromAccountId);
+    let mut blocking = Query::select();
+    blocking
+        .column(block::Column::TargetAccountId)
+        .from(block::Entity)
+        .and_where(Expr::col(block::Column::AccountId).eq(recipient));
+    let mut blocked_by = Query::select();
+    blocked_by
+        .column(block::Column::AccountId)
+        .from(block::Entity)
+        .and_where(Expr::col(block::Column::TargetAccountId).eq(recipient));
+    Ok(Condition::any()
+        .add(notification::Column::Kind.is_in(UNFILTERED_TYPES.iter().copied()))
+        .add(
+            Condition::all()
+                .add(Expr::col(from).not_in_subquery(crate::mutes::muted_ids(recipient, true)))
+                .add(Expr::col(from).not_in_subquery(blocking))
+                .add(Expr::col(from).not_in_subquery(blocked_by))
+                .add(
+                    Expr::col(from)
+                        .not_in_subquery(crate::user_domain_blocks::blocked_account_ids(recipient)),
+                )
+                .add(
+                    Condition::any()
+                        .add(notification::Column::Kind.is_in(UNLIMITED_TYPES.iter().copied()))
+                        .add(Expr::col(from).not_in_subquery(hidden.limited_unfollowed_ids())),
+                ),
+        ))
 }
 
 /// One of `account_id`'s notifications.

@@ -2,47 +2,69 @@
 //! account timelines, each paged by status id.
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::entities::{account, home_feed, status, status_mention, status_pin, status_tag, tag};
 use crate::error::CoreResult;
 use crate::follows;
+use crate::hidden::Hidden;
 use crate::instance::Instance;
 use crate::paging::Page;
 use crate::text;
 
-/// Loads statuses by id, keeping the order of `ids`.
-async fn statuses_in_order(
-    conn: &impl ConnectionTrait,
-    ids: Vec<i64>,
-) -> CoreResult<Vec<status::Model>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut rows = status::Entity::find()
-        .filter(status::Column::Id.is_in(ids.clone()))
-        .all(conn)
-        .await?;
-    let position: std::collections::HashMap<i64, usize> =
-        ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-    rows.sort_by_key(|s| position.get(&s.id).copied().unwrap_or(usize::MAX));
-    Ok(rows)
-}
-
-/// The reader's home timeline.
+/// The reader's home timeline, without what the reader chose not to see: posts and
+/// boosts by accounts they block, are blocked by, mute or whose domain they block, boosts
+/// of such accounts' posts, and posts mentioning an account they block or mute (as
+/// Mastodon's feed filter). See [`crate::hidden`].
 pub async fn home(inst: &Instance, reader: i64, page: &Page) -> CoreResult<Vec<status::Model>> {
     let conn = &inst.store.read;
-    let ids: Vec<i64> = page
-        .apply(
-            home_feed::Entity::find().filter(home_feed::Column::AccountId.eq(reader)),
-            home_feed::Column::StatusId,
+    let hidden = Hidden::personal(reader);
+    let (h, s, r, m) = (
+        Alias::new("h"),
+        Alias::new("s"),
+        Alias::new("r"),
+        Alias::new("m"),
+    );
+    let mut q = select_statuses(&s);
+    q.join_as(
+        JoinType::InnerJoin,
+        home_feed::Entity,
+        h.clone(),
+        Expr::col((h.clone(), home_feed::Column::StatusId)).equals((s.clone(), status::Column::Id)),
+    )
+    .join_as(
+        JoinType::LeftJoin,
+        status::Entity,
+        r.clone(),
+        Expr::col((r.clone(), status::Column::Id)).equals((s.clone(), status::Column::ReblogOfId)),
+    )
+    .and_where(Expr::col((h.clone(), home_feed::Column::AccountId)).eq(reader))
+    .cond_where(hidden.not_excluded((s.clone(), status::Column::AccountId)))
+    .cond_where(
+        Condition::any()
+            .add(Expr::col((r.clone(), status::Column::Id)).is_null())
+            .add(hidden.not_excluded((r.clone(), status::Column::AccountId))),
+    );
+    let mut mentions_hidden = Query::select();
+    mentions_hidden
+        .expr(Expr::val(1))
+        .from_as(status_mention::Entity, m.clone())
+        .and_where(
+            Expr::col((m.clone(), status_mention::Column::StatusId))
+                .equals((s.clone(), status::Column::Id))
+                .or(Expr::col((m.clone(), status_mention::Column::StatusId))
+                    .equals((s.clone(), status::Column::ReblogOfId))),
         )
-        .select_only()
-        .column(home_feed::Column::StatusId)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    statuses_in_order(conn, page.finish(ids)).await
+        .and_where(Expr::col((m.clone(), status_mention::Column::Silent)).eq(false));
+    let [blocking, muted] = crate::hidden::blocked_or_muted(reader);
+    mentions_hidden.and_where(
+        Expr::col((m.clone(), status_mention::Column::AccountId))
+            .in_subquery(blocking)
+            .or(Expr::col((m, status_mention::Column::AccountId)).in_subquery(muted)),
+    );
+    q.and_where(Expr::exists(mentions_hidden).not());
+    page.apply_stmt(&mut q, (h, home_feed::Column::StatusId));
+    Ok(page.finish(run(conn, &q).await?))
 }
 
 /// Filters of the public timelines.
@@ -54,6 +76,9 @@ pub struct PublicFilter {
     pub remote: bool,
     /// Only statuses with media.
     pub only_media: bool,
+    /// The signed-in reader, whose blocks, mutes and domain blocks apply and who sees
+    /// the limited accounts they follow.
+    pub viewer: Option<i64>,
 }
 
 /// The statuses columns of alias `s`, for hand-built queries.
@@ -65,8 +90,9 @@ fn select_statuses(s: &Alias) -> SelectStatement {
 }
 
 /// Conditions every public timeline shares: public, not a boost, not a reply to someone
-/// else, author not suspended.
-fn public_conditions(q: &mut SelectStatement, s: &Alias, filter: &PublicFilter) {
+/// else, author not suspended, not hidden from the reader ([`crate::hidden`]: neither
+/// excluded by the reader nor limited by the instance unless the reader follows them).
+fn public_conditions(q: &mut SelectStatement, s: &Alias, filter: &PublicFilter, hidden: &Hidden) {
     let a = Alias::new("a");
     q.join_as(
         JoinType::InnerJoin,
@@ -74,7 +100,9 @@ fn public_conditions(q: &mut SelectStatement, s: &Alias, filter: &PublicFilter) 
         a.clone(),
         Expr::col((a.clone(), account::Column::Id)).equals((s.clone(), status::Column::AccountId)),
     )
-    .and_where(Expr::col((a, account::Column::SuspendedAt)).is_null())
+    .and_where(Expr::col((a.clone(), account::Column::SuspendedAt)).is_null())
+    .cond_where(hidden.not_limited(&a))
+    .cond_where(hidden.not_excluded((s.clone(), status::Column::AccountId)))
     .and_where(Expr::col((s.clone(), status::Column::Visibility)).eq("public"))
     .and_where(Expr::col((s.clone(), status::Column::ReblogOfId)).is_null())
     .and_where(
@@ -105,9 +133,10 @@ pub async fn public(
     filter: &PublicFilter,
     page: &Page,
 ) -> CoreResult<Vec<status::Model>> {
+    let hidden = Hidden::for_viewer(inst, filter.viewer).await?;
     let s = Alias::new("s");
     let mut q = select_statuses(&s);
-    public_conditions(&mut q, &s, filter);
+    public_conditions(&mut q, &s, filter, &hidden);
     page.apply_stmt(&mut q, (s, status::Column::Id));
     Ok(page.finish(run(&inst.store.read, &q).await?))
 }
@@ -138,7 +167,8 @@ pub async fn tag(
             .equals((s.clone(), status::Column::Id)),
     )
     .and_where(Expr::col((st.clone(), status_tag::Column::TagId)).eq(tag.id));
-    public_conditions(&mut q, &s, filter);
+    let hidden = Hidden::for_viewer(inst, filter.viewer).await?;
+    public_conditions(&mut q, &s, filter, &hidden);
     page.apply_stmt(&mut q, (st, status_tag::Column::StatusId));
     Ok(page.finish(run(conn, &q).await?))
 }

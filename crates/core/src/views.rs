@@ -236,6 +236,8 @@ pub struct NotificationView {
     pub notification: notification::Model,
     pub account: account::Model,
     pub status: Option<StatusView>,
+    /// For `severed_relationships`: the event that severed the follows.
+    pub severance: Option<crate::moderation::effects::SeveranceEvent>,
 }
 
 /// Loads views of notifications for their recipient `viewer`, in order. Notifications
@@ -266,6 +268,16 @@ pub async fn notification_views(
         .into_iter()
         .map(|v| (v.status.id, v))
         .collect();
+    let severed: Vec<i64> = notifications
+        .iter()
+        .filter(|n| n.kind == "severed_relationships")
+        .map(|n| n.id)
+        .collect();
+    let mut severances = if severed.is_empty() {
+        HashMap::new()
+    } else {
+        crate::moderation::effects::events_of_notifications(conn, &severed).await?
+    };
     Ok(notifications
         .into_iter()
         .filter_map(|n| {
@@ -274,10 +286,12 @@ pub async fn notification_views(
                 Some(id) => Some(views.get(&id)?.clone()),
                 None => None,
             };
+            let severance = severances.remove(&n.id);
             Some(NotificationView {
                 notification: n,
                 account,
                 status,
+                severance,
             })
         })
         .collect())

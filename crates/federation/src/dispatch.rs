@@ -6,13 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::Value;
 use starling_core::accounts::remote::inboxes_of;
-use starling_core::entities::{account, follow, status};
+use starling_core::entities::{account, follow, report, status};
 use starling_core::events::{self, Event, StoredEvent};
 use starling_core::statuses::Visibility;
-use starling_core::{Instance, views};
+use starling_core::{Instance, reports, views};
 
 use crate::delivery;
 use crate::error::{FedError, FedResult};
@@ -61,7 +61,12 @@ pub async fn drain(fed: &Federation) -> FedResult<usize> {
                 let txn = inst.store.begin().await?;
                 if let Some((activity, inboxes)) = planned {
                     let uri = activity["id"].as_str().unwrap_or_default().to_string();
-                    delivery::enqueue(&txn, event.account_id, &uri, &activity, &inboxes).await?;
+                    // A forwarded report is the instance's, not its reporter's.
+                    let signer = match event.event {
+                        Event::ReportForwarded { .. } => delivery::INSTANCE_ACTOR_SIGNER,
+                        _ => event.account_id,
+                    };
+                    delivery::enqueue(&txn, signer, &uri, &activity, &inboxes).await?;
                 }
                 events::finish(&txn, id).await?;
                 txn.commit().await?;
@@ -275,5 +280,57 @@ async fn plan(inst: &Instance, event: &StoredEvent) -> FedResult<Option<(Value, 
         Event::AccountDeleted { uri, inboxes } => {
             Some((activities::delete_actor(uri), inboxes.clone()))
         }
+        Event::ReportForwarded { report_id, domains } => {
+            report_flag(inst, *report_id, domains).await?
+        }
     })
+}
+
+/// The `Flag` of a forwarded report, from the instance actor, and the inboxes of the
+/// servers among `domains` that hear of it: the target's, and those of the accounts
+/// its reported statuses reply to (shared inboxes where known).
+async fn report_flag(
+    inst: &Instance,
+    report_id: i64,
+    domains: &[String],
+) -> FedResult<Option<(Value, Vec<String>)>> {
+    let conn = &inst.store.read;
+    let Some(r) = report::Entity::find_by_id(report_id).one(conn).await? else {
+        return Ok(None);
+    };
+    let Some(target) = account(inst, r.target_account_id).await? else {
+        return Ok(None);
+    };
+    let statuses = status::Entity::find()
+        .filter(status::Column::Id.is_in(reports::status_ids(&r)))
+        .filter(status::Column::AccountId.eq(target.id))
+        .order_by_asc(status::Column::Id)
+        .all(conn)
+        .await?;
+    let chosen = |a: &account::Model| {
+        a.domain
+            .as_deref()
+            .is_some_and(|d| domains.iter().any(|c| c.eq_ignore_ascii_case(d)))
+    };
+    let inbox = |a: &account::Model| a.shared_inbox_url.clone().or_else(|| a.inbox_url.clone());
+    let mut inboxes = Vec::new();
+    if chosen(&target) {
+        inboxes.extend(inbox(&target));
+    }
+    let replied_to: Vec<i64> = statuses
+        .iter()
+        .filter_map(|s| s.in_reply_to_account_id)
+        .filter(|id| *id != target.id)
+        .collect();
+    if !replied_to.is_empty() {
+        let accounts = account::Entity::find()
+            .filter(account::Column::Id.is_in(replied_to))
+            .all(conn)
+            .await?;
+        inboxes.extend(accounts.iter().filter(|a| chosen(a)).filter_map(inbox));
+    }
+    let mut object = vec![target.uri.clone()];
+    object.extend(statuses.into_iter().map(|s| s.uri));
+    let flag = activities::flag(&inst.urls.instance_actor(), r.id, &r.comment, object);
+    Ok(Some((flag, inboxes)))
 }

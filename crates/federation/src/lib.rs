@@ -6,6 +6,7 @@
 //! persistent per-host delivery queue. It maps ActivityPub to core operations and back;
 //! core never sees ActivityPub JSON.
 
+pub mod blocklists;
 pub mod delivery;
 pub mod dispatch;
 pub mod error;

@@ -109,8 +109,15 @@ impl Federation {
         }))
     }
 
-    /// The signing identity of local account `account_id`, read and parsed once.
+    /// The signing identity of local account `account_id`, read and parsed once, or of
+    /// the instance actor for [`crate::delivery::INSTANCE_ACTOR_SIGNER`].
     pub async fn signer(&self, account_id: i64) -> Result<Signer, FedError> {
+        if account_id == crate::delivery::INSTANCE_ACTOR_SIGNER {
+            return Ok(Signer {
+                key_id: self.instance_key_id().into(),
+                key: self.instance_key().await?,
+            });
+        }
         if let Some(signer) = self.lock_keys().get(&account_id) {
             return Ok(signer.clone());
         }

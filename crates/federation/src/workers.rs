@@ -29,16 +29,22 @@ pub fn start(fed: &Arc<Federation>) -> Workers {
             tokio::spawn(delivery::worker::run(fed.clone())),
             tokio::spawn(inbox::process::run(fed.clone())),
             tokio::spawn(reload_policy(fed.clone())),
+            tokio::spawn(crate::blocklists::run(fed.inst.clone())),
         ],
     }
 }
 
 /// Reads the moderation rules again now and then, for changes made by another process
-/// (the command line, another server on the same PostgreSQL database).
+/// (the command line, another server on the same PostgreSQL database), and carries out
+/// what they do to stored content: at once on start (finishing a purge a crash
+/// interrupted), then after every reload.
 async fn reload_policy(fed: Arc<Federation>) {
     let mut every = tokio::time::interval(starling_core::moderation::RELOAD_EVERY);
     every.tick().await;
     loop {
+        if let Err(e) = starling_core::moderation::effects::enforce(&fed.inst).await {
+            tracing::warn!(error = %e, "cannot carry out the domain blocks' effects");
+        }
         every.tick().await;
         if let Err(e) = fed.inst.policy.reload(&fed.inst.store.read).await {
             tracing::warn!(error = %e, "cannot read the moderation rules");

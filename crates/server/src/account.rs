@@ -1,5 +1,6 @@
-//! `starling account …`: create, list, suspend, unsuspend, approve, delete and reset
-//! the password of local accounts.
+//! `starling account …`: create, list, approve, reject, delete and reset the password of
+//! local accounts, and take account actions (suspend, silence, disable, sensitive and
+//! their undoing) on local and remote accounts, audit-logged as the command line.
 
 use std::path::Path;
 
@@ -7,6 +8,7 @@ use anyhow::{Context, anyhow, bail};
 use clap::Subcommand;
 use starling_core::accounts::{self, LocalAccount, NewLocalAccount, Role};
 use starling_core::error::CoreError;
+use starling_core::moderation::accounts::{self as moderation, Action, ActionKind, Actor, Undo};
 use starling_core::{Config, Instance};
 
 #[derive(Debug, Subcommand)]
@@ -26,12 +28,27 @@ pub enum AccountCommand {
     },
     /// List local accounts.
     List,
-    /// Suspend an account: it cannot sign in and its content is hidden.
-    Suspend { username: String },
+    /// Suspend an account (local, or `user@domain`): it cannot sign in, its content is
+    /// hidden, and the servers that knew it are told it is gone.
+    Suspend(Target),
     /// Lift a suspension.
-    Unsuspend { username: String },
+    Unsuspend(Target),
+    /// Limit an account: hidden from those who do not follow it.
+    Silence(Target),
+    /// Lift a limit.
+    Unsilence(Target),
+    /// Disable a local login (the account stays visible).
+    Disable(Target),
+    /// Enable a disabled login.
+    Enable(Target),
+    /// Show an account's media as sensitive.
+    Sensitive(Target),
+    /// Stop marking an account's media as sensitive.
+    Unsensitive(Target),
     /// Approve an account waiting for approval.
     Approve { username: String },
+    /// Reject an account waiting for approval: its login and account are deleted.
+    Reject { username: String },
     /// Delete an account's content and login (its username stays reserved).
     Delete {
         username: String,
@@ -41,6 +58,45 @@ pub enum AccountCommand {
     },
     /// Set a new random password (printed once) and sign the user out everywhere.
     ResetPassword { username: String },
+}
+
+/// The account an action is taken against, and why.
+#[derive(Debug, clap::Args)]
+pub struct Target {
+    /// `alice` for a local account, `alice@remote.example` for a remote one.
+    name: String,
+    /// Why: kept in the audit log and, as a warning, on the account.
+    #[arg(long)]
+    reason: Option<String>,
+}
+
+/// Takes an account action as the command line (audit-logged without a moderator).
+async fn act(inst: &Instance, t: &Target, kind: ActionKind) -> anyhow::Result<String> {
+    let target = moderation::find(inst, &t.name).await.map_err(cli_error)?;
+    let mut action = Action::new(kind);
+    action.text = t.reason.clone().unwrap_or_default();
+    moderation::act(inst, Actor::Cli, target.account.id, action)
+        .await
+        .map_err(cli_error)?;
+    Ok(target.account.acct())
+}
+
+/// Undoes an account action as the command line.
+async fn undo(inst: &Instance, t: &Target, what: Undo) -> anyhow::Result<String> {
+    let target = moderation::find(inst, &t.name).await.map_err(cli_error)?;
+    moderation::undo(inst, Actor::Cli, target.account.id, what)
+        .await
+        .map_err(cli_error)?;
+    Ok(target.account.acct())
+}
+
+fn cli_error(e: CoreError) -> anyhow::Error {
+    match e {
+        CoreError::NotFoundMessage(m) | CoreError::Forbidden(m) | CoreError::Unprocessable(m) => {
+            anyhow!(m)
+        }
+        other => anyhow!(other),
+    }
 }
 
 async fn find(inst: &Instance, username: &str) -> anyhow::Result<LocalAccount> {
@@ -131,20 +187,58 @@ pub async fn run(
                 );
             }
         }
-        AccountCommand::Suspend { username } => {
-            let l = find(&inst, &username).await?;
-            accounts::set_suspended(&inst, l.account.id, true).await?;
-            eprintln!("Suspended @{}.", l.account.username);
+        AccountCommand::Suspend(t) => {
+            eprintln!("Suspended @{}.", act(&inst, &t, ActionKind::Suspend).await?);
         }
-        AccountCommand::Unsuspend { username } => {
-            let l = find(&inst, &username).await?;
-            accounts::set_suspended(&inst, l.account.id, false).await?;
-            eprintln!("Lifted the suspension of @{}.", l.account.username);
+        AccountCommand::Unsuspend(t) => {
+            let acct = undo(&inst, &t, Undo::Unsuspend).await?;
+            eprintln!("Lifted the suspension of @{acct}.");
+        }
+        AccountCommand::Silence(t) => {
+            eprintln!("Limited @{}.", act(&inst, &t, ActionKind::Silence).await?);
+        }
+        AccountCommand::Unsilence(t) => {
+            eprintln!(
+                "Lifted the limit of @{}.",
+                undo(&inst, &t, Undo::Unsilence).await?
+            );
+        }
+        AccountCommand::Disable(t) => {
+            eprintln!(
+                "Disabled the login of @{}.",
+                act(&inst, &t, ActionKind::Disable).await?
+            );
+        }
+        AccountCommand::Enable(t) => {
+            eprintln!(
+                "Enabled the login of @{}.",
+                undo(&inst, &t, Undo::Enable).await?
+            );
+        }
+        AccountCommand::Sensitive(t) => {
+            let acct = act(&inst, &t, ActionKind::Sensitive).await?;
+            eprintln!("The media of @{acct} is now shown as sensitive.");
+        }
+        AccountCommand::Unsensitive(t) => {
+            let acct = undo(&inst, &t, Undo::Unsensitive).await?;
+            eprintln!("The media of @{acct} is no longer forced sensitive.");
         }
         AccountCommand::Approve { username } => {
             let l = find(&inst, &username).await?;
-            accounts::approve(&inst, l.account.id).await?;
+            moderation::approve(&inst, Actor::Cli, l.account.id)
+                .await
+                .map_err(cli_error)?;
             eprintln!("Approved @{}.", l.account.username);
+        }
+        AccountCommand::Reject { username } => {
+            let l = find(&inst, &username).await?;
+            moderation::reject(&inst, Actor::Cli, l.account.id)
+                .await
+                .map_err(cli_error)?;
+            eprintln!(
+                "Rejected @{}: its login and account are deleted.",
+                l.account.username
+            );
         }
         AccountCommand::Delete { username, yes } => {
             let l = find(&inst, &username).await?;

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Subcommand;
 use starling_core::moderation::blocks::{self, BlockFields};
+use starling_core::moderation::effects::Direction;
 use starling_core::moderation::{Severity, csv, domains};
 use starling_core::{Config, Instance};
 
@@ -194,11 +195,20 @@ async fn run_on(inst: &Instance, cmd: DomainCommand) -> anyhow::Result<()> {
             for (old, e) in &plan.update {
                 println!("~ {} {} -> {}", e.domain, old.severity, e.severity.as_str());
             }
+            for f in &plan.severed {
+                let arrow = match f.direction {
+                    Direction::Following => "->",
+                    Direction::Follower => "<-",
+                };
+                println!("! severs {} {arrow} {}", f.local, f.remote);
+            }
             let summary = format!(
-                "{} new, {} changed, {} unchanged",
+                "{} new, {} changed, {} unchanged, {} local follow{} severed",
                 plan.create.len(),
                 plan.update.len(),
-                plan.unchanged
+                plan.unchanged,
+                plan.severed.len(),
+                if plan.severed.len() == 1 { "" } else { "s" }
             );
             if dry_run {
                 println!("Dry run: {summary}; nothing changed.");

@@ -8,10 +8,12 @@
 //! errors go to stderr; failures exit non-zero.
 
 mod account;
+mod blocklist;
 mod check;
 mod domain;
 mod federation;
 mod logging;
+mod report;
 mod seed;
 mod serve;
 
@@ -50,6 +52,12 @@ enum Command {
     /// Block or allow remote domains; import and export Mastodon's CSV of blocks.
     #[command(subcommand)]
     Domain(domain::DomainCommand),
+    /// Subscribe to published lists of domain blocks, sync them, review their entries.
+    #[command(subcommand)]
+    Blocklist(blocklist::BlocklistCommand),
+    /// List, resolve and reopen reports.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -106,6 +114,8 @@ fn main() -> ExitCode {
             }
             Command::Federation(cmd) => federation::run(config, cmd).await,
             Command::Domain(cmd) => domain::run(config, cmd).await,
+            Command::Blocklist(cmd) => blocklist::run(config, cmd).await,
+            Command::Report(cmd) => report::run(config, cmd).await,
             Command::Seed(args) => seed::run(config, args).await,
         }
     });

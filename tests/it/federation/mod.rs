@@ -5,13 +5,18 @@
 //! Nothing here waits a fixed time: [`eventually`] polls the observable result (a
 //! timeline, a notification) until it holds, and fails after a generous deadline.
 
+mod account_actions;
+mod content_policy;
 mod discovery;
 mod host_loss;
 mod hostile;
 mod inbound;
 mod moderation;
 mod peer;
+mod reports;
+mod silence;
 mod social;
+mod suspension;
 
 use std::future::Future;
 use std::time::Duration;

@@ -103,20 +103,24 @@ async fn a_suspended_domain_is_refused_at_the_inbox_and_nothing_is_fetched_from_
         .unwrap();
     assert!(yann.is_none(), "nothing stored from a suspended domain");
 
-    // Our next post is not delivered there: its delivery is dropped.
+    // Our next post is not delivered there: the suspension severed zoe's follow, so
+    // nothing is even queued (deliveries queued before a block are dropped: see the
+    // allow-list test).
+    let followers = app
+        .get(
+            &format!("/api/v1/accounts/{}/followers", alice.id),
+            Some(&alice.token),
+        )
+        .await
+        .expect(200);
+    assert_eq!(followers, json!([]), "the follow is severed");
     app.post_status(&alice, "two for my followers").await;
-    let dropped = eventually("the delivery to be dropped", || async {
-        let host = starling_core::entities::federation_host::Entity::find_by_id(domain.clone())
-            .one(&app.inst.store.read)
+    assert_eq!(
+        starling_federation::delivery::pending(&app.inst.store.read)
             .await
-            .unwrap()?;
-        let left = starling_federation::delivery::pending(&app.inst.store.read)
-            .await
-            .unwrap();
-        (host.dropped_count > 0 && left == 0).then_some(host.dropped_count)
-    })
-    .await;
-    assert_eq!(dropped, 1);
+            .unwrap(),
+        0
+    );
     assert!(
         !creates_at_peer().iter().any(|c| c.contains("two for")),
         "nothing delivered to a suspended domain"
@@ -124,7 +128,8 @@ async fn a_suspended_domain_is_refused_at_the_inbox_and_nothing_is_fetched_from_
 }
 
 #[tokio::test]
-async fn a_domain_whose_media_and_reports_are_rejected_keeps_neither() {
+async fn a_domain_whose_media_and_reports_are_rejected_keeps_neither_and_its_cached_media_is_purged()
+ {
     use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
     use starling_core::entities::{inbox_activity, media_attachment, status};
 
@@ -206,6 +211,11 @@ async fn a_domain_whose_media_and_reports_are_rejected_keeps_neither() {
     )
     .await
     .expect(200);
+    assert_eq!(
+        media_of(peer.note_id("before")).await,
+        0,
+        "media kept before the block is purged"
+    );
     let after = with_picture("after");
     assert_eq!(
         deliver(&app, &peer, "zoe", &after).await.0,
@@ -241,12 +251,66 @@ async fn in_allowlist_mode_only_allowed_domains_federate() {
     let first = create_note(&zoe, &peer.note_id("1"), &target);
     let (status, body) = deliver(&app, &peer, "zoe", &first).await;
     assert_eq!(status, 403, "not allowed yet: {body}");
-    app.post_json(
-        "/api/v1/admin/domain_allows",
+    let allow = app
+        .post_json(
+            "/api/v1/admin/domain_allows",
+            Some(&root.token),
+            json!({"domain": domain}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(deliver(&app, &peer, "zoe", &first).await.0, 202, "allowed");
+    let follow = json!({
+        "id": format!("{}/follows/zoe", peer.base),
+        "type": "Follow",
+        "actor": zoe,
+        "object": target,
+    });
+    assert_eq!(deliver(&app, &peer, "zoe", &follow).await.0, 202);
+    eventually("the Accept at the peer", || async {
+        peer.received()
+            .iter()
+            .any(|a| a["type"] == "Accept")
+            .then_some(())
+    })
+    .await;
+
+    // No longer allowed: refused everywhere, but nothing is severed or purged, and a
+    // delivery to it is dropped when its turn comes.
+    app.delete(
+        &format!(
+            "/api/v1/admin/domain_allows/{}",
+            allow["id"].as_str().unwrap()
+        ),
         Some(&root.token),
-        json!({"domain": domain}),
     )
     .await
     .expect(200);
-    assert_eq!(deliver(&app, &peer, "zoe", &first).await.0, 202, "allowed");
+    app.post_status(&alice, "while not allowed").await;
+    let dropped = eventually("the delivery to be dropped", || async {
+        let host = starling_core::entities::federation_host::Entity::find_by_id(domain.clone())
+            .one(&app.inst.store.read)
+            .await
+            .unwrap()?;
+        let left = starling_federation::delivery::pending(&app.inst.store.read)
+            .await
+            .unwrap();
+        (host.dropped_count > 0 && left == 0).then_some(host.dropped_count)
+    })
+    .await;
+    assert_eq!(dropped, 1);
+    assert!(
+        !peer.received().iter().any(|a| a["type"] == "Create"),
+        "nothing delivered to a domain that is not allowed"
+    );
+    let followers = app
+        .get(
+            &format!("/api/v1/accounts/{}/followers", alice.id),
+            Some(&alice.token),
+        )
+        .await
+        .expect(200);
+    assert_eq!(followers.as_array().unwrap().len(), 1, "the follow is kept");
+    let second = create_note(&zoe, &peer.note_id("2"), &target);
+    assert_eq!(deliver(&app, &peer, "zoe", &second).await.0, 403);
 }

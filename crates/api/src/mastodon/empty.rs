@@ -1,7 +1,7 @@
 //! Endpoints that Mastodon clients call on start-up for features this server does not
-//! have yet (lists, filters, domain blocks, bookmarks, …). Clients break on a 404 here
+//! have yet (lists, filters, bookmarks, …). Clients break on a 404 here
 //! (GoToSocial's record: Ivory, Ice Cubes), so they answer truthfully: the signed-in
-//! user has no lists, no filters, no domain blocks. Each still checks its token and scope.
+//! user has no lists, no filters. Each still checks its token and scope.
 //! `docs/compatibility.md` lists them as "empty: not yet supported".
 
 use axum::Json;
@@ -21,16 +21,6 @@ pub async fn filters(_user: User<scope::ReadFilters>) -> Json<Vec<Value>> {
 
 /// `GET /api/v1/lists`.
 pub async fn lists(_user: User<scope::ReadLists>) -> Json<Vec<Value>> {
-    Json(Vec::new())
-}
-
-/// `GET /api/v1/domain_blocks`.
-pub async fn blocks(_user: User<scope::ReadBlocks>) -> Json<Vec<Value>> {
-    Json(Vec::new())
-}
-
-/// `GET /api/v1/mutes`.
-pub async fn mutes(_user: User<scope::ReadMutes>) -> Json<Vec<Value>> {
     Json(Vec::new())
 }
 

@@ -10,6 +10,7 @@ pub mod format;
 pub mod instance;
 pub mod media;
 pub mod notifications;
+pub mod reports;
 pub mod search;
 pub mod statuses;
 pub mod timelines;
@@ -65,6 +66,11 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/api/v1/accounts/{id}/unfollow", post(accounts::unfollow))
         .route("/api/v1/accounts/{id}/block", post(accounts::block))
         .route("/api/v1/accounts/{id}/unblock", post(accounts::unblock))
+        .route("/api/v1/accounts/{id}/mute", post(accounts::mutes::mute))
+        .route(
+            "/api/v1/accounts/{id}/unmute",
+            post(accounts::mutes::unmute),
+        )
         .route(
             "/api/v1/accounts/{id}/featured_tags",
             get(empty::public_list),
@@ -99,6 +105,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/api/v1/notifications/{id}/dismiss",
             post(notifications::dismiss),
         )
+        .route("/api/v1/reports", post(reports::create))
         .route("/api/v1/follow_requests", get(follow_requests::list))
         .route(
             "/api/v1/follow_requests/{id}/authorize",
@@ -113,8 +120,13 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/api/v2/filters", get(empty::filters))
         .route("/api/v1/lists", get(empty::lists))
         .route("/api/v1/blocks", get(accounts::blocks))
-        .route("/api/v1/domain_blocks", get(empty::blocks))
-        .route("/api/v1/mutes", get(empty::mutes))
+        .route(
+            "/api/v1/domain_blocks",
+            get(accounts::domain_blocks::list)
+                .post(accounts::domain_blocks::create)
+                .delete(accounts::domain_blocks::delete),
+        )
+        .route("/api/v1/mutes", get(accounts::mutes::list))
         // Favourites and boosts, with `GET /api/v1/favourites`.
         .merge(statuses::interactions::routes())
         .route("/api/v1/bookmarks", get(empty::bookmarks))

@@ -5,12 +5,17 @@
 //! only, as Mastodon), an address of another server is looked up through WebFinger and
 //! the URL of a remote actor or post is fetched. Full-text search of accounts, statuses
 //! and hashtags is not supported yet: those lists are empty.
+//!
+//! Results leave out what the viewer does not see ([`starling_core::hidden`]): accounts
+//! (and their posts) the viewer blocks, is blocked by, mutes or whose domain the viewer
+//! blocks, and accounts this instance limits that the viewer does not follow.
 
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use starling_core::accounts;
+use starling_core::hidden::hidden_authors;
 
 use crate::auth::{MaybeUser, scope};
 use crate::error::{ApiError, ApiResult};
@@ -37,6 +42,15 @@ pub struct SearchResults {
     hashtags: Vec<Value>,
 }
 
+/// Whether `viewer` does not see `account_id` in results: blocked either way, muted,
+/// on a domain the viewer blocks, or limited by this instance and not followed.
+async fn is_hidden(app: &AppState, viewer: Option<i64>, account_id: i64) -> ApiResult<bool> {
+    let authors = std::collections::HashSet::from([account_id]);
+    Ok(hidden_authors(&app.inst, viewer, &authors)
+        .await?
+        .contains(&account_id))
+}
+
 /// # `GET /api/v2/search`
 pub async fn v2(
     State(app): State<AppState>,
@@ -56,26 +70,34 @@ pub async fn v2(
     let wants_accounts = p.kind.as_deref().is_none_or(|k| k == "accounts");
     let q = q.trim();
     let looks_like_address = !q.contains(char::is_whitespace) && !q.contains('/');
+    let viewer_id = viewer.account_id();
+    let mut known = false;
     if wants_accounts
         && looks_like_address
         && let Some(account) = accounts::lookup(&app.inst, q).await?
     {
+        known = true;
         // An account others may not see yet is no result; any other failure is one.
         match visible_account(&app.inst, account.id).await {
-            Ok(account) => found.push(Account::build(&app.inst, &account, None)),
+            Ok(account) if !is_hidden(&app, viewer_id, account.id).await? => {
+                found.push(Account::build(&app.inst, &account, None))
+            }
+            Ok(_) => {}
             Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => {}
             Err(e) => return Err(e),
         }
     }
     let mut statuses = Vec::new();
-    if found.is_empty()
+    if !known
         && p.resolve == Some(true)
         && let Some(me) = &viewer.local
     {
         use starling_federation::resolve::{Resolved, resolve};
         match resolve(&app.fed, q).await {
             Ok(Some(Resolved::Account(account))) if wants_accounts => {
-                if let Ok(account) = visible_account(&app.inst, account.id).await {
+                if let Ok(account) = visible_account(&app.inst, account.id).await
+                    && !is_hidden(&app, viewer_id, account.id).await?
+                {
                     found.push(Account::build(&app.inst, &account, None));
                 }
             }
@@ -83,7 +105,9 @@ pub async fn v2(
                 if p.kind.as_deref().is_none_or(|k| k == "statuses") =>
             {
                 let viewer_id = Some(me.account.id);
-                if starling_core::statuses::can_view(&app.inst, &status, viewer_id).await? {
+                if starling_core::statuses::can_view(&app.inst, &status, viewer_id).await?
+                    && !is_hidden(&app, viewer_id, status.account_id).await?
+                {
                     let view =
                         starling_core::views::status_view(&app.inst, *status, viewer_id).await?;
                     statuses.push(

@@ -69,14 +69,16 @@ pub struct PublicParams {
 }
 
 impl PublicParams {
-    /// As Mastodon's `PublicFeed`: `local` and `remote` together cancel out.
-    fn filter(&self) -> PublicFilter {
+    /// As Mastodon's `PublicFeed`: `local` and `remote` together cancel out. `viewer`'s
+    /// blocks, mutes and domain blocks apply, and the limited accounts they follow show.
+    fn filter(&self, viewer: Option<i64>) -> PublicFilter {
         let local = self.local.unwrap_or(false);
         let remote = self.remote.unwrap_or(false);
         PublicFilter {
             local: local && !remote,
             remote: remote && !local,
             only_media: self.only_media.unwrap_or(false),
+            viewer,
         }
     }
 }
@@ -90,7 +92,7 @@ pub async fn public(
 ) -> ApiResult<(HeaderMap, Json<Vec<Status>>)> {
     paging::check(&p.page)?;
     let page = p.page.page(20);
-    let rows = timelines::public(&app.inst, &p.filter(), &page).await?;
+    let rows = timelines::public(&app.inst, &p.filter(viewer.account_id()), &page).await?;
     render(&app, &uri, &page, rows, viewer.account_id()).await
 }
 
@@ -108,6 +110,6 @@ pub async fn tag(
         return Err(ApiError::not_found());
     }
     let page = p.page.page(20);
-    let rows = timelines::tag(&app.inst, name, &p.filter(), &page).await?;
+    let rows = timelines::tag(&app.inst, name, &p.filter(viewer.account_id()), &page).await?;
     render(&app, &uri, &page, rows, viewer.account_id()).await
 }

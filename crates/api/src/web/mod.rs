@@ -2,6 +2,8 @@
 //! (`/@username`), statuses (`/@username/:id`), hashtags (`/tags/:tag`), plus the
 //! default images and uploaded media. Only what an anonymous visitor may see is shown.
 
+pub mod moderation;
+
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -398,6 +400,7 @@ fn png(bytes: &'static [u8]) -> Response {
 /// The pages and static images.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(moderation::routes())
         .route("/", get(landing))
         .route("/about", get(landing))
         .route("/{handle}", get(profile))

@@ -124,6 +124,8 @@ pub async fn upsert(inst: &Instance, actor: RemoteActor) -> CoreResult<account::
         },
     };
     model.username = Set(cut(&actor.username, MAX_REMOTE_NAME));
+    // Under `reject_media` no media of the domain is kept, profile images included.
+    let keep_media = !inst.policy.for_domain(Some(&domain)).reject_media;
     model.domain = Set(Some(domain));
     model.acct_key = Set(acct_key);
     model.display_name = Set(cut(&text::strip_tags(&actor.display_name), MAX_REMOTE_NAME));
@@ -134,8 +136,8 @@ pub async fn upsert(inst: &Instance, actor: RemoteActor) -> CoreResult<account::
     model.discoverable = Set(actor.discoverable);
     model.indexable = Set(actor.indexable);
     model.actor_type = Set(actor.actor_type.clone());
-    model.avatar_remote_url = Set(actor.avatar_url);
-    model.header_remote_url = Set(actor.header_url);
+    model.avatar_remote_url = Set(actor.avatar_url.filter(|_| keep_media));
+    model.header_remote_url = Set(actor.header_url.filter(|_| keep_media));
     model.uri = Set(actor.uri);
     model.url = Set(actor.url);
     model.inbox_url = Set(actor.inbox);

@@ -15,6 +15,9 @@ pub struct Model {
     pub private_comment: Option<String>,
     pub public_comment: Option<String>,
     pub obfuscate: bool,
+    /// The blocklist subscription this block was applied from; `None` for a block made by
+    /// a moderator, which no subscription ever changes.
+    pub source_id: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

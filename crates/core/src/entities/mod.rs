@@ -2,7 +2,11 @@
 //! themselves to wire JSON (the api and federation crates own the wire formats).
 
 pub mod account;
+pub mod account_relationship_severance_event;
+pub mod account_warning;
 pub mod block;
+pub mod blocklist_entry;
+pub mod blocklist_source;
 pub mod delivery;
 pub mod domain_allow;
 pub mod domain_block;
@@ -15,14 +19,17 @@ pub mod idempotency_key;
 pub mod inbox_activity;
 pub mod media_attachment;
 pub mod moderation_log;
+pub mod mute;
 pub mod notification;
 pub mod oauth_access_token;
 pub mod oauth_application;
 pub mod oauth_authorization_code;
 pub mod outbox_event;
 pub mod outgoing_activity;
+pub mod relationship_severance_event;
 pub mod report;
 pub mod setting;
+pub mod severed_relationship;
 pub mod status;
 pub mod status_edit;
 pub mod status_mention;
@@ -30,4 +37,5 @@ pub mod status_pin;
 pub mod status_tag;
 pub mod tag;
 pub mod user;
+pub mod user_domain_block;
 pub mod web_session;

@@ -16,11 +16,18 @@ use crate::instance::Instance;
 pub enum FollowOutcome {
     /// Now following; an `Accept` is on its way.
     Accepted,
-    /// The target is locked: a follow request waits for its owner.
+    /// The target is locked, or the follower limited by this instance: a follow
+    /// request waits for the target's owner.
     Requested,
+    /// The target blocks the follower or the follower's domain: a `Reject` is on its way.
+    Rejected,
 }
 
 /// A remote account follows local `target_id`; `uri` is the `Follow` activity id.
+///
+/// As Mastodon's follow handler: a follower the target blocks, or whose domain the
+/// target blocks, is rejected; a follower the instance limits (silenced, or on a
+/// silenced domain) only asks, even when the target is not locked.
 pub async fn followed_by_remote(
     inst: &Instance,
     follower: &account::Model,
@@ -37,7 +44,27 @@ pub async fn followed_by_remote(
             "a local account cannot follow remotely".into(),
         ));
     }
+    let refused = crate::blocks::is_blocking(inst, target.id, follower.id).await?
+        || match follower.domain.as_deref() {
+            Some(domain) => crate::user_domain_blocks::is_blocking(inst, target.id, domain).await?,
+            None => false,
+        };
+    let limited = crate::hidden::is_limited(inst, follower);
     let txn = inst.store.begin().await?;
+    if refused {
+        events::emit(
+            &txn,
+            target.id,
+            &Event::FollowRejected {
+                follower_id: follower.id,
+                uri: Some(uri.to_string()),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        inst.events_written();
+        return Ok(FollowOutcome::Rejected);
+    }
     let existing = follow::Entity::find()
         .filter(follow::Column::AccountId.eq(follower.id))
         .filter(follow::Column::TargetAccountId.eq(target.id))
@@ -55,7 +82,7 @@ pub async fn followed_by_remote(
             .exec(&txn)
             .await?;
         FollowOutcome::Accepted
-    } else if target.locked {
+    } else if target.locked || limited {
         let pending = follow_request::Entity::find()
             .filter(follow_request::Column::AccountId.eq(follower.id))
             .filter(follow_request::Column::TargetAccountId.eq(target.id))

@@ -120,7 +120,8 @@ pub async fn follow(
     }
 
     let now = Utc::now();
-    if target.locked || !target.is_local() {
+    // As Mastodon's FollowService: a limited follower only asks, even an unlocked account.
+    if target.locked || !target.is_local() || crate::hidden::is_limited(inst, &follower.account) {
         let request_id = next_id();
         let uri = (!target.is_local()).then(|| {
             inst.urls
@@ -594,6 +595,8 @@ pub async fn relationships(
         .into_iter()
         .collect();
     let (blocking, blocked_by) = crate::blocks::between(inst, viewer, targets).await?;
+    let muting = crate::mutes::marks(inst, viewer, targets).await?;
+    let domain_blocking = crate::user_domain_blocks::covering(inst, viewer, targets).await?;
     Ok(targets
         .iter()
         .map(|&id| {
@@ -616,6 +619,9 @@ pub async fn relationships(
                 requested_by: requested_by.contains(&id),
                 blocking: blocking.contains(&id),
                 blocked_by: blocked_by.contains(&id),
+                muting: muting.contains_key(&id),
+                muting_notifications: muting.get(&id).is_some_and(|m| m.hide_notifications),
+                domain_blocking: domain_blocking.contains(&id),
                 ..Relationship::default()
             }
         })

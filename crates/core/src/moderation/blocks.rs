@@ -36,6 +36,18 @@ pub fn normalize(inst: &Instance, domain: &str) -> CoreResult<String> {
     domains::normalize(domain, inst.config.federation.allow_private_addresses)
 }
 
+/// Puts the stored rules in force: the policy every door asks, then what they do to
+/// what is stored already ([`super::effects::enforce`]). The change is committed by
+/// then, so a failure of the second step is logged, not returned: the policy's reload
+/// schedule and the next start finish it.
+pub(crate) async fn put_in_force(inst: &Instance) -> CoreResult<()> {
+    inst.policy.reload(&inst.store.write).await?;
+    if let Err(e) = super::effects::enforce(inst).await {
+        tracing::warn!(error = %e, "domain block effects left for the next run");
+    }
+    Ok(())
+}
+
 /// A page of blocks, most recent first.
 pub async fn list_blocks(inst: &Instance, page: &Page) -> CoreResult<Vec<domain_block::Model>> {
     let rows = page
@@ -100,6 +112,7 @@ pub async fn create_block(
         private_comment: fields.private_comment.filter(|c| !c.trim().is_empty()),
         public_comment: fields.public_comment.filter(|c| !c.trim().is_empty()),
         obfuscate: fields.obfuscate.unwrap_or(false),
+        source_id: None,
         created_at: now,
         updated_at: now,
     };
@@ -118,7 +131,7 @@ pub async fn create_block(
         other => other?,
     }
     txn.commit().await?;
-    inst.policy.reload(&inst.store.write).await?;
+    put_in_force(inst).await?;
     Ok(model)
 }
 
@@ -156,7 +169,7 @@ pub async fn update_block(
     new.updated_at = Utc::now();
     write_changed(&txn, by, &old, &new, false).await?;
     txn.commit().await?;
-    inst.policy.reload(&inst.store.write).await?;
+    put_in_force(inst).await?;
     Ok(new)
 }
 
@@ -182,7 +195,7 @@ pub async fn delete_block(
     )
     .await?;
     txn.commit().await?;
-    inst.policy.reload(&inst.store.write).await?;
+    put_in_force(inst).await?;
     Ok(old)
 }
 
@@ -234,7 +247,7 @@ pub async fn create_allow(
     )
     .await?;
     txn.commit().await?;
-    inst.policy.reload(&inst.store.write).await?;
+    put_in_force(inst).await?;
     Ok(model)
 }
 
@@ -259,12 +272,13 @@ pub async fn delete_allow(
     )
     .await?;
     txn.commit().await?;
-    inst.policy.reload(&inst.store.write).await?;
+    put_in_force(inst).await?;
     Ok(old)
 }
 
-/// Inserts a new block and logs it.
-async fn write_new(
+/// Inserts a new block and logs it, in the caller's transaction (also used by the
+/// blocklist subscriptions, [`super::subscriptions`]).
+pub async fn write_new(
     txn: &DatabaseTransaction,
     by: Moderator,
     model: &domain_block::Model,
@@ -283,8 +297,9 @@ async fn write_new(
     .await
 }
 
-/// Stores what changed from `old` to `new` (never the domain) and logs both.
-async fn write_changed(
+/// Stores what changed from `old` to `new` (never the domain) and logs both, in the
+/// caller's transaction.
+pub async fn write_changed(
     txn: &DatabaseTransaction,
     by: Moderator,
     old: &domain_block::Model,
@@ -299,6 +314,7 @@ async fn write_changed(
         private_comment: Set(new.private_comment.clone()),
         public_comment: Set(new.public_comment.clone()),
         obfuscate: Set(new.obfuscate),
+        source_id: Set(new.source_id),
         updated_at: Set(new.updated_at),
         ..Default::default()
     }
@@ -316,8 +332,27 @@ async fn write_changed(
     .await
 }
 
+/// Lifts `old` and logs it, in the caller's transaction.
+pub async fn write_deleted(
+    txn: &DatabaseTransaction,
+    by: Moderator,
+    old: &domain_block::Model,
+) -> CoreResult<()> {
+    domain_block::Entity::delete_by_id(old.id).exec(txn).await?;
+    log(
+        txn,
+        by,
+        "domain_block.delete",
+        "domain_block",
+        &old.domain,
+        describe(old),
+    )
+    .await
+}
+
 fn describe(b: &domain_block::Model) -> serde_json::Value {
     json!({
+        "source_id": b.source_id,
         "severity": b.severity,
         "reject_media": b.reject_media,
         "reject_reports": b.reject_reports,
@@ -370,6 +405,9 @@ pub struct ImportPlan {
     pub update: Vec<(domain_block::Model, Entry)>,
     /// Blocked already, the same way.
     pub unchanged: usize,
+    /// The follows between local and remote accounts that the suspensions among the
+    /// changes would sever.
+    pub severed: Vec<super::effects::SeveredFollow>,
 }
 
 /// Compares `entries` with the blocks in force; changes nothing.
@@ -387,6 +425,23 @@ pub async fn plan_import(inst: &Instance, entries: Vec<Entry>) -> CoreResult<Imp
             Some(b) => plan.update.push((b.clone(), e)),
         }
     }
+    if plan
+        .create
+        .iter()
+        .chain(plan.update.iter().map(|(_, e)| e))
+        .any(|e| e.severity == Severity::Suspend)
+    {
+        let now = Utc::now();
+        let mut after = existing;
+        for e in &plan.create {
+            after.insert(e.domain.clone(), block_of_entry(e, None, now));
+        }
+        for (old, e) in &plan.update {
+            after.insert(e.domain.clone(), block_of_entry(e, Some(old), now));
+        }
+        let after: Vec<domain_block::Model> = after.into_values().collect();
+        plan.severed = super::effects::severed_by(inst, &after).await?;
+    }
     Ok(plan)
 }
 
@@ -396,31 +451,34 @@ pub async fn apply_import(inst: &Instance, by: Moderator, plan: &ImportPlan) -> 
     let now = Utc::now();
     let txn = inst.store.begin().await?;
     for e in &plan.create {
-        let model = domain_block::Model {
-            id: next_id(),
-            domain: e.domain.clone(),
-            severity: e.severity.as_str().into(),
-            reject_media: e.reject_media,
-            reject_reports: e.reject_reports,
-            private_comment: None,
-            public_comment: e.public_comment.clone(),
-            obfuscate: e.obfuscate,
-            created_at: now,
-            updated_at: now,
-        };
-        write_new(&txn, by, &model, true).await?;
+        write_new(&txn, by, &block_of_entry(e, None, now), true).await?;
     }
     for (old, e) in &plan.update {
-        let mut new = old.clone();
-        new.severity = e.severity.as_str().into();
-        new.reject_media = e.reject_media;
-        new.reject_reports = e.reject_reports;
-        new.public_comment = e.public_comment.clone();
-        new.obfuscate = e.obfuscate;
-        new.updated_at = now;
-        write_changed(&txn, by, old, &new, true).await?;
+        write_changed(&txn, by, old, &block_of_entry(e, Some(old), now), true).await?;
     }
     txn.commit().await?;
-    inst.policy.reload(&inst.store.write).await?;
+    put_in_force(inst).await?;
     Ok(())
+}
+
+/// The block an imported entry makes: a new one, or `old` changed (its id, private
+/// comment, source and creation time kept).
+fn block_of_entry(
+    e: &Entry,
+    old: Option<&domain_block::Model>,
+    now: chrono::DateTime<Utc>,
+) -> domain_block::Model {
+    domain_block::Model {
+        id: old.map_or_else(next_id, |o| o.id),
+        domain: e.domain.clone(),
+        severity: e.severity.as_str().into(),
+        reject_media: e.reject_media,
+        reject_reports: e.reject_reports,
+        private_comment: old.and_then(|o| o.private_comment.clone()),
+        public_comment: e.public_comment.clone(),
+        obfuscate: e.obfuscate,
+        source_id: old.and_then(|o| o.source_id),
+        created_at: old.map_or(now, |o| o.created_at),
+        updated_at: now,
+    }
 }

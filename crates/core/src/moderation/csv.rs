@@ -269,6 +269,7 @@ mod tests {
             private_comment: Some("kept here".into()),
             public_comment: comment.map(Into::into),
             obfuscate: severity == "silence",
+            source_id: None,
             created_at: now,
             updated_at: now,
         };

@@ -10,9 +10,14 @@
 //! they are kept in memory ([`Policy`]): an answer is a few hash lookups, one per label
 //! of the domain. Every change made through this module reloads them.
 
+pub mod accounts;
 pub mod blocks;
+pub mod content;
 pub mod csv;
 pub mod domains;
+pub mod effects;
+pub mod measures;
+pub mod subscriptions;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
@@ -93,6 +98,20 @@ struct Rule {
 }
 
 /// The rules in force, replaced whole on every change.
+impl Rule {
+    fn verdict(&self) -> DomainVerdict {
+        match self.severity {
+            Severity::Suspend => DomainVerdict::SUSPENDED,
+            severity => DomainVerdict {
+                suspended: false,
+                silenced: severity == Severity::Silence,
+                reject_media: self.reject_media,
+                reject_reports: self.reject_reports,
+            },
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct Rules {
     blocks: HashMap<String, Rule>,
@@ -178,18 +197,21 @@ impl Policy {
         let Some(rule) = domains::candidates(domain).find_map(|d| rules.blocks.get(d)) else {
             return DomainVerdict::default();
         };
-        match rule.severity {
-            Severity::Suspend => DomainVerdict::SUSPENDED,
-            severity => DomainVerdict {
-                suspended: false,
-                silenced: severity == Severity::Silence,
-                reject_media: rule.reject_media,
-                reject_reports: rule.reject_reports,
-            },
-        }
+        rule.verdict()
     }
 
     /// Whether nothing may come in from, or go out to, `domain`.
+    /// The block that applies to `domain` (the most specific one), ignoring allow-list
+    /// mode: the rule's own domain and its verdict. What a suspension severs and purges
+    /// follows the blocks alone; allow-list mode refuses without destroying anything.
+    pub fn block_rule(&self, domain: &str) -> Option<(String, DomainVerdict)> {
+        let rules = self.rules();
+        let domain = domain.to_ascii_lowercase();
+        let (name, rule) =
+            domains::candidates(&domain).find_map(|d| rules.blocks.get_key_value(d))?;
+        Some((name.clone(), rule.verdict()))
+    }
+
     pub fn is_suspended(&self, domain: &str) -> bool {
         self.for_domain(Some(domain)).suspended
     }

@@ -107,6 +107,35 @@ pub async fn ingest(inst: &Instance, s: RemoteStatus) -> CoreResult<(status::Mod
 /// the writer is taken.
 pub async fn ingest_many(
     inst: &Instance,
+    mut statuses: Vec<RemoteStatus>,
+) -> CoreResult<Vec<CoreResult<(status::Model, bool)>>> {
+    // The content policy first: what it refuses is answered as refused, in place.
+    let refused = crate::moderation::content::screen_remote(inst, &mut statuses).await?;
+    if refused.iter().all(Option::is_none) {
+        return store_many(inst, statuses).await;
+    }
+    let mut kept = Vec::new();
+    for (s, r) in statuses.into_iter().zip(&refused) {
+        if r.is_none() {
+            kept.push(s);
+        }
+    }
+    let mut stored = store_many(inst, kept).await?.into_iter();
+    Ok(refused
+        .into_iter()
+        .map(|r| match r {
+            Some(d) => Err(CoreError::Forbidden(format!(
+                "refused by the content policy ({}: {})",
+                d.rule, d.reason
+            ))),
+            None => stored.next().unwrap_or(Err(CoreError::NotFound)),
+        })
+        .collect())
+}
+
+/// [`ingest_many`] once the content policy has passed the statuses.
+async fn store_many(
+    inst: &Instance,
     statuses: Vec<RemoteStatus>,
 ) -> CoreResult<Vec<CoreResult<(status::Model, bool)>>> {
     let cleaned: Vec<Cleaned> = statuses.iter().map(Cleaned::of).collect();
@@ -322,6 +351,19 @@ pub async fn update(inst: &Instance, s: RemoteStatus) -> CoreResult<Option<statu
     if current.account_id != s.account_id || current.local || current.reblog_of_id.is_some() {
         return Ok(None);
     }
+    // An edit passes the content policy as a new post does; a refused one is not applied.
+    let mut screened = [s];
+    if let Some(d) = crate::moderation::content::screen_remote(inst, &mut screened)
+        .await?
+        .pop()
+        .flatten()
+    {
+        return Err(CoreError::Forbidden(format!(
+            "refused by the content policy ({}: {})",
+            d.rule, d.reason
+        )));
+    }
+    let [s] = screened;
     let now = Utc::now();
     let edited_at = s.edited_at.unwrap_or(now).min(now);
     if current.edited_at.is_some_and(|stored| stored >= edited_at) {

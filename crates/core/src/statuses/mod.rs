@@ -147,6 +147,15 @@ pub async fn create(
     };
 
     let mentioned = accounts::mention_links(inst, &text::extract_mentions(&text)).await?;
+    let sensitive = sensitive
+        || crate::moderation::content::screen_local(
+            inst,
+            account,
+            &text,
+            &spoiler_text,
+            mentioned.len(),
+        )
+        .await?;
     let content = accounts::format_with_mentions(inst, &text, &mentioned, true, false);
     let hashtags = text::extract_hashtags(&text);
     let now = Utc::now();
@@ -850,6 +859,15 @@ pub async fn context(
     let visible_d = visible_subset(conn, &descendants, viewer).await?;
     ancestors.retain(|s| visible_a.contains(&s.id));
     descendants.retain(|s| visible_d.contains(&s.id));
+    // Blocked, muted, domain-blocked and (unless followed) limited authors' posts.
+    let authors: HashSet<i64> = ancestors
+        .iter()
+        .chain(&descendants)
+        .map(|s| s.account_id)
+        .collect();
+    let hidden = crate::hidden::hidden_authors(inst, viewer, &authors).await?;
+    ancestors.retain(|s| !hidden.contains(&s.account_id));
+    descendants.retain(|s| !hidden.contains(&s.account_id));
     Ok((ancestors, descendants))
 }
 

@@ -24,6 +24,10 @@ use starling_core::id::next_id;
 
 use crate::error::FedResult;
 
+/// The signer of an outgoing activity sent by the instance actor (`/actor`) rather
+/// than a local account: stored as its `account_id` (no account has id 0).
+pub const INSTANCE_ACTOR_SIGNER: i64 = 0;
+
 /// `host[:port]` of an inbox URL, the unit of scheduling.
 pub fn host_of(inbox: &str) -> Option<String> {
     let url = url::Url::parse(inbox).ok()?;

@@ -105,6 +105,12 @@ pub async fn receive(fed: &Federation, req: InboxRequest<'_>) -> FedResult<Recei
             signer.uri
         )));
     }
+    // An account suspended here is refused; its own `Delete` only purges what is left.
+    if signer.suspended_at.is_some() && !self_delete {
+        return Err(FedError::Forbidden(format!(
+            "{actor_uri} is suspended by this instance"
+        )));
+    }
 
     let row = inbox_activity::ActiveModel {
         id: Set(next_id()),

@@ -251,6 +251,17 @@ async fn process_one(fed: &Federation, p: &Pending<'_>) -> FedResult<()> {
     let actor = remote::find_by_uri(&fed.inst, activity.actor.as_str())
         .await?
         .ok_or_else(|| FedError::BadRequest("the actor is gone".into()))?;
+    // Suspended after the activity came in: dropped (its own `Delete` excepted).
+    let self_delete = activity.kind == ActivityKind::Delete
+        && activity
+            .object_id()
+            .is_some_and(|o| o.as_str() == actor.uri);
+    if actor.suspended_at.is_some() && !self_delete {
+        return Err(FedError::Forbidden(format!(
+            "{} is suspended by this instance",
+            actor.uri
+        )));
+    }
     apply(fed, activity, &actor).await
 }
 

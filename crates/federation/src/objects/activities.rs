@@ -155,6 +155,18 @@ pub fn block(actor: &account::Model, uri: &str, target: &account::Model) -> Valu
     }))
 }
 
+/// `Flag`: a report forwarded by the instance actor `actor_uri`. `object` is the
+/// reported account's id followed by its reported statuses' ids, as Mastodon sends it.
+pub fn flag(actor_uri: &str, report_id: i64, comment: &str, object: Vec<String>) -> Value {
+    with_context(json!({
+        "id": format!("{actor_uri}#flags/{report_id}"),
+        "type": "Flag",
+        "actor": actor_uri,
+        "content": comment,
+        "object": object,
+    }))
+}
+
 /// `Update` of the actor itself (a profile change).
 pub fn update_actor(
     actor: &account::Model,

@@ -1,7 +1,9 @@
 //! Accounts: registration, the signed-in user's profile, looking accounts up, their
 //! statuses, followers and following, and following them.
 
+pub mod domain_blocks;
 pub mod entity;
+pub mod mutes;
 
 use axum::Json;
 use axum::extract::{OriginalUri, Path, State};
@@ -381,7 +383,12 @@ pub struct FollowParams {
     languages: Option<Value>,
 }
 
-async fn relationship(app: &AppState, viewer: i64, target: i64) -> ApiResult<Relationship> {
+/// The viewer's relationship to one account.
+pub(crate) async fn relationship(
+    app: &AppState,
+    viewer: i64,
+    target: i64,
+) -> ApiResult<Relationship> {
     let mut list = follows::relationships(&app.inst, viewer, &[target]).await?;
     list.pop()
         .map(Relationship::from)

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use starling_core::entities::{domain_allow, domain_block};
 use starling_core::moderation::blocks::{self, BlockFields};
-use starling_core::moderation::{Severity, domains};
+use starling_core::moderation::effects::Direction;
+use starling_core::moderation::{Severity, csv, domains};
 
 use super::Admin;
 use crate::auth::scope;
@@ -15,7 +16,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::mastodon::accounts::path_id;
 use crate::mastodon::format::timestamp;
 use crate::paging::{self, NextLink, PageQuery, PrevParam};
-use crate::params::{Params, de};
+use crate::params::{Params, ParamsWithFiles, de};
 use crate::state::AppState;
 
 /// Mastodon's `Admin::DomainBlock`.
@@ -191,6 +192,113 @@ pub async fn delete_block(
 ) -> ApiResult<Json<serde_json::Value>> {
     blocks::delete_block(&app.inst, Some(admin.account_id()), path_id(&id)?).await?;
     Ok(Json(serde_json::json!({})))
+}
+
+/// The parameters of an import: Mastodon's CSV as `csv` (JSON or form) or as an
+/// uploaded `file`, and `dry_run`.
+#[derive(Debug, Default, Deserialize)]
+pub struct ImportParams {
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub csv: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    pub dry_run: Option<bool>,
+}
+
+/// What an import changed, or with `dry_run` would change.
+#[derive(Debug, Serialize)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    /// Blocks added (their domains and severities).
+    pub created: Vec<ImportedBlock>,
+    /// Blocks changed: the domain, its severity before and after.
+    pub updated: Vec<ChangedBlock>,
+    pub unchanged: usize,
+    /// Follows between local and remote accounts that the new suspensions sever.
+    pub severed: Vec<SeveredFollowEntity>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ImportedBlock {
+    pub domain: String,
+    pub severity: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChangedBlock {
+    pub domain: String,
+    pub severity_before: String,
+    pub severity: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SeveredFollowEntity {
+    /// The local account's username.
+    pub local: String,
+    /// The remote account's `user@domain`.
+    pub remote: String,
+    /// `following` (the local account follows the remote one) or `follower`.
+    pub direction: &'static str,
+}
+
+/// # `POST /api/v1/admin/domain_blocks/import`
+///
+/// Not in Mastodon (whose admins import in its web interface): Mastodon's CSV in, all
+/// or nothing, with a dry run that changes nothing and says which local follows the
+/// new suspensions would sever.
+pub async fn import_blocks(
+    State(app): State<AppState>,
+    admin: Admin<scope::AdminWriteDomainBlocks>,
+    mut form: ParamsWithFiles<ImportParams>,
+) -> ApiResult<Json<ImportReport>> {
+    let bytes = match form.take_file("file") {
+        Some(upload) => upload.bytes.to_vec(),
+        None => form.params.csv.take().unwrap_or_default().into_bytes(),
+    };
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::unprocessable(
+            "Send the blocks as Mastodon's CSV, in `csv` or as an uploaded `file`",
+        ));
+    }
+    let inst = &app.inst;
+    let entries = csv::parse(&bytes, inst.config.federation.allow_private_addresses)?;
+    let plan = blocks::plan_import(inst, entries).await?;
+    let dry_run = form.params.dry_run.unwrap_or(false);
+    if !dry_run {
+        blocks::apply_import(inst, Some(admin.account_id()), &plan).await?;
+    }
+    Ok(Json(ImportReport {
+        dry_run,
+        created: plan
+            .create
+            .iter()
+            .map(|e| ImportedBlock {
+                domain: domains::to_unicode(&e.domain),
+                severity: e.severity.as_str().into(),
+            })
+            .collect(),
+        updated: plan
+            .update
+            .iter()
+            .map(|(old, e)| ChangedBlock {
+                domain: domains::to_unicode(&e.domain),
+                severity_before: old.severity.clone(),
+                severity: e.severity.as_str().into(),
+            })
+            .collect(),
+        unchanged: plan.unchanged,
+        severed: plan
+            .severed
+            .iter()
+            .map(|f| SeveredFollowEntity {
+                local: f.local.clone(),
+                remote: f.remote.clone(),
+                direction: match f.direction {
+                    Direction::Following => "following",
+                    Direction::Follower => "follower",
+                },
+            })
+            .collect(),
+    }))
 }
 
 /// # `GET /api/v1/admin/domain_allows`

@@ -66,9 +66,10 @@ pub async fn rules(State(app): State<AppState>) -> Json<Vec<entity::Rule>> {
 
 /// # `GET /api/v1/instance/peers`
 ///
-/// Domains this instance knows accounts on.
+/// Domains this instance knows accounts on, but not those it does not federate with
+/// (suspended, or not allowed in allow-list mode), as Mastodon leaves them out.
 pub async fn peers(State(app): State<AppState>) -> ApiResult<Json<Vec<String>>> {
-    Ok(Json(
-        starling_core::accounts::known_domains(&app.inst).await?,
-    ))
+    let mut domains = starling_core::accounts::known_domains(&app.inst).await?;
+    domains.retain(|d| !app.inst.policy.is_suspended(d));
+    Ok(Json(domains))
 }

@@ -18,6 +18,22 @@ pub struct Notification {
     pub account: Account,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
+    /// For `severed_relationships`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<RelationshipSeveranceEvent>,
+}
+
+/// [RelationshipSeveranceEvent](https://docs.joinmastodon.org/entities/RelationshipSeveranceEvent/).
+#[derive(Debug, Clone, Serialize)]
+pub struct RelationshipSeveranceEvent {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub purged: bool,
+    pub target_name: String,
+    pub followers_count: i64,
+    pub following_count: i64,
+    pub created_at: String,
 }
 
 impl Notification {
@@ -30,6 +46,15 @@ impl Notification {
             group_key: format!("ungrouped-{}", n.id),
             account: Account::build(inst, &v.account, None),
             status: v.status.as_ref().map(|s| Status::build(inst, s, false)),
+            event: v.severance.as_ref().map(|e| RelationshipSeveranceEvent {
+                id: e.id.to_string(),
+                kind: e.kind.clone(),
+                purged: e.purged,
+                target_name: e.target_name.clone(),
+                followers_count: e.followers_count,
+                following_count: e.following_count,
+                created_at: timestamp(e.created_at),
+            }),
         }
     }
 }

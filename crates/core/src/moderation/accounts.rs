@@ -1,0 +1,923 @@
+//! Account moderation, Mastodon's model: the account actions a moderator takes
+//! (`none` — a warning —, `sensitive`, `disable`, `silence`, `suspend`), their undoing,
+//! and the review of registrations (`approve`, `reject`), for local and remote accounts.
+//!
+//! Every action writes, in one transaction with the change: a row of the audit log
+//! ([`super::blocks::log`]), an [`account_warning`] ("strike") for the five actions, and
+//! the resolution of the reports it answers. Who may act follows Mastodon's policies: a
+//! moderator or admin, and for the actions against an account (not their undoing) one
+//! whose role is above the target's, so that staff cannot be acted on by their peers or
+//! by lower roles. The command line may do anything.
+//!
+//! What a suspension does:
+//! - **local account**: its tokens and sign-in are refused, its profile and posts hidden
+//!   (see [`crate::accounts::login_problem`], [`crate::statuses::visible_subset`]); the
+//!   `Delete` of its actor goes to every server that knew it (the inboxes computed
+//!   before anything is severed) and its follows with remote accounts are severed, as
+//!   those servers forget it. Local follows, posts and media stay, so that lifting the
+//!   suspension gives the account back (an `Update` of the actor is sent then).
+//! - **remote account**: its cached posts, media, follows and notifications are removed
+//!   and the inbox refuses its activities.
+
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QuerySelect,
+};
+use serde_json::json;
+
+use super::blocks::{Moderator, log};
+use crate::accounts::{self, LocalAccount, Role, remote};
+use crate::entities::{
+    account, account_warning, follow, follow_request, home_feed, oauth_access_token, report, user,
+    web_session,
+};
+use crate::error::{CoreError, CoreResult};
+use crate::events::{self, Event};
+use crate::id::next_id;
+use crate::instance::Instance;
+use crate::paging::Page;
+
+/// Rows per `IN (…)` list.
+const CHUNK: usize = 500;
+
+/// Mastodon's answer when a policy refuses.
+const NOT_ALLOWED: &str = "This action is not allowed";
+
+fn not_allowed() -> CoreError {
+    CoreError::Forbidden(NOT_ALLOWED.into())
+}
+
+/// An account action (`POST /api/v1/admin/accounts/:id/action`, `type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionKind {
+    /// A warning only.
+    None,
+    /// The local login cannot be used; the account stays visible.
+    Disable,
+    /// The account's media is shown as sensitive.
+    Sensitive,
+    /// "Limit": hidden from those who do not follow it.
+    Silence,
+    /// Nothing in or out; hidden from everyone.
+    Suspend,
+}
+
+impl ActionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::None => "none",
+            ActionKind::Disable => "disable",
+            ActionKind::Sensitive => "sensitive",
+            ActionKind::Silence => "silence",
+            ActionKind::Suspend => "suspend",
+        }
+    }
+
+    /// Mastodon's type names; anything else is Mastodon's validation error.
+    pub fn parse(s: &str) -> CoreResult<Self> {
+        match s {
+            "none" => Ok(ActionKind::None),
+            "disable" => Ok(ActionKind::Disable),
+            "sensitive" => Ok(ActionKind::Sensitive),
+            "silence" => Ok(ActionKind::Silence),
+            "suspend" => Ok(ActionKind::Suspend),
+            _ => Err(CoreError::Unprocessable(
+                "Validation failed: Type is not included in the list".into(),
+            )),
+        }
+    }
+
+    /// The audit log's name of the action.
+    fn log_action(self) -> &'static str {
+        match self {
+            ActionKind::None => "account.warn",
+            ActionKind::Disable => "account.disable",
+            ActionKind::Sensitive => "account.sensitive",
+            ActionKind::Silence => "account.silence",
+            ActionKind::Suspend => "account.suspend",
+        }
+    }
+}
+
+/// The undoing of an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Undo {
+    Enable,
+    Unsensitive,
+    Unsilence,
+    Unsuspend,
+}
+
+impl Undo {
+    fn log_action(self) -> &'static str {
+        match self {
+            Undo::Enable => "account.enable",
+            Undo::Unsensitive => "account.unsensitive",
+            Undo::Unsilence => "account.unsilence",
+            Undo::Unsuspend => "account.unsuspend",
+        }
+    }
+}
+
+/// Who acts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    /// The command line: may do anything; logged without an account.
+    Cli,
+    /// A signed-in local user with their role.
+    Staff { account_id: i64, role: Role },
+}
+
+impl Actor {
+    /// The actor of `local`.
+    pub fn of(local: &LocalAccount) -> Self {
+        Actor::Staff {
+            account_id: local.account.id,
+            role: local.role(),
+        }
+    }
+
+    fn moderator(self) -> Moderator {
+        match self {
+            Actor::Cli => None,
+            Actor::Staff { account_id, .. } => Some(account_id),
+        }
+    }
+
+    /// Mastodon's `manage_users`: moderators and admins.
+    fn require_staff(self) -> CoreResult<()> {
+        match self {
+            Actor::Staff { role, .. } if role < Role::Moderator => Err(not_allowed()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Mastodon's `delete_user_data`: admins.
+    fn require_admin(self) -> CoreResult<()> {
+        match self {
+            Actor::Staff { role, .. } if role < Role::Admin => Err(not_allowed()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Mastodon's `UserRole#overrides?`: a role strictly above the target's (remote
+    /// accounts have none).
+    fn require_overrides(self, target: Option<Role>) -> CoreResult<()> {
+        self.require_staff()?;
+        match self {
+            Actor::Staff { role, .. } if role <= target.unwrap_or(Role::User) => Err(not_allowed()),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// An account as moderators see it: with its login when local.
+#[derive(Debug, Clone)]
+pub struct Moderated {
+    pub account: account::Model,
+    /// `None` for remote accounts (and for deleted local ones).
+    pub user: Option<user::Model>,
+}
+
+impl Moderated {
+    /// The local user's role.
+    pub fn role(&self) -> Option<Role> {
+        self.user.as_ref().map(|u| Role::parse(&u.role))
+    }
+}
+
+/// Which accounts a list shows (`origin`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Local,
+    Remote,
+}
+
+impl Origin {
+    pub fn parse(s: &str) -> CoreResult<Self> {
+        match s {
+            "local" => Ok(Origin::Local),
+            "remote" => Ok(Origin::Remote),
+            other => Err(CoreError::Invalid(format!("Unknown origin: {other}"))),
+        }
+    }
+}
+
+/// The state a list filters on (`status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Not suspended.
+    Active,
+    /// Local logins awaiting approval.
+    Pending,
+    /// Disabled local logins (not suspended).
+    Disabled,
+    Silenced,
+    Suspended,
+    Sensitized,
+}
+
+impl Status {
+    pub fn parse(s: &str) -> CoreResult<Self> {
+        match s {
+            "active" => Ok(Status::Active),
+            "pending" => Ok(Status::Pending),
+            "disabled" => Ok(Status::Disabled),
+            "silenced" => Ok(Status::Silenced),
+            "suspended" => Ok(Status::Suspended),
+            "sensitized" => Ok(Status::Sensitized),
+            other => Err(CoreError::Invalid(format!("Unknown status: {other}"))),
+        }
+    }
+}
+
+/// The filters of Mastodon's `AccountFilter`.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub origin: Option<Origin>,
+    pub status: Option<Status>,
+    /// Only moderators and admins.
+    pub staff: bool,
+    /// Usernames starting with this (any case).
+    pub username: Option<String>,
+    /// Display names starting with this (any case).
+    pub display_name: Option<String>,
+    /// Accounts of exactly this domain.
+    pub by_domain: Option<String>,
+    /// Logins whose email address starts with this (any case).
+    pub email: Option<String>,
+}
+
+/// `LOWER(col) LIKE 'prefix%'`, the prefix's own `%`, `_` and `\` taken literally.
+fn starts_with<C: sea_orm::sea_query::IntoColumnRef>(col: C, prefix: &str) -> sea_orm::Condition {
+    let escaped: String = prefix
+        .trim()
+        .to_lowercase()
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    sea_orm::Condition::all().add(
+        Expr::expr(Func::lower(Expr::col(col)))
+            .like(LikeExpr::new(format!("{escaped}%")).escape('\\')),
+    )
+}
+
+/// The ids of local accounts whose login matches `cond`.
+fn users_where(cond: sea_orm::Condition) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(user::Column::AccountId)
+        .from(user::Entity)
+        .cond_where(cond)
+        .to_owned()
+}
+
+/// A page of accounts matching `filter`, most recent first.
+pub async fn list(inst: &Instance, filter: &Filter, page: &Page) -> CoreResult<Vec<Moderated>> {
+    let mut q = account::Entity::find();
+    match filter.origin {
+        Some(Origin::Local) => q = q.filter(account::Column::Domain.is_null()),
+        Some(Origin::Remote) => q = q.filter(account::Column::Domain.is_not_null()),
+        None => {}
+    }
+    match filter.status {
+        Some(Status::Active) => q = q.filter(account::Column::SuspendedAt.is_null()),
+        Some(Status::Suspended) => q = q.filter(account::Column::SuspendedAt.is_not_null()),
+        Some(Status::Silenced) => q = q.filter(account::Column::SilencedAt.is_not_null()),
+        Some(Status::Sensitized) => q = q.filter(account::Column::SensitizedAt.is_not_null()),
+        Some(Status::Pending) => {
+            q = q.filter(account::Column::Id.in_subquery(users_where(
+                sea_orm::Condition::all().add(user::Column::Approved.eq(false)),
+            )));
+        }
+        Some(Status::Disabled) => {
+            q = q.filter(account::Column::SuspendedAt.is_null()).filter(
+                account::Column::Id.in_subquery(users_where(
+                    sea_orm::Condition::all().add(user::Column::Disabled.eq(true)),
+                )),
+            );
+        }
+        None => {}
+    }
+    if filter.staff {
+        q =
+            q.filter(account::Column::Id.in_subquery(users_where(
+                sea_orm::Condition::all().add(
+                    user::Column::Role.is_in([Role::Moderator.as_str(), Role::Admin.as_str()]),
+                ),
+            )));
+    }
+    if let Some(u) = filter.username.as_deref().filter(|s| !s.trim().is_empty()) {
+        q = q.filter(starts_with(account::Column::Username, u));
+    }
+    if let Some(d) = filter
+        .display_name
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+    {
+        q = q.filter(starts_with(account::Column::DisplayName, d));
+    }
+    if let Some(d) = filter.by_domain.as_deref().filter(|s| !s.trim().is_empty()) {
+        q = q.filter(account::Column::Domain.eq(d.trim().to_lowercase()));
+    }
+    if let Some(e) = filter.email.as_deref().filter(|s| !s.trim().is_empty()) {
+        q = q.filter(account::Column::Id.in_subquery(users_where(starts_with(
+            (user::Entity, user::Column::Email),
+            e,
+        ))));
+    }
+    let rows = page
+        .apply(q, account::Column::Id)
+        .all(&inst.store.read)
+        .await?;
+    let rows = page.finish(rows);
+    let local: Vec<i64> = rows.iter().filter(|a| a.is_local()).map(|a| a.id).collect();
+    let mut users = Vec::new();
+    for chunk in local.chunks(CHUNK) {
+        users.extend(
+            user::Entity::find()
+                .filter(user::Column::AccountId.is_in(chunk.iter().copied()))
+                .all(&inst.store.read)
+                .await?,
+        );
+    }
+    Ok(rows
+        .into_iter()
+        .map(|account| {
+            let user = users.iter().find(|u| u.account_id == account.id).cloned();
+            Moderated { account, user }
+        })
+        .collect())
+}
+
+async fn load(conn: &impl ConnectionTrait, id: i64) -> CoreResult<Moderated> {
+    let account = account::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let user = user::Entity::find()
+        .filter(user::Column::AccountId.eq(id))
+        .one(conn)
+        .await?;
+    Ok(Moderated { account, user })
+}
+
+/// One account, local or remote.
+pub async fn get(inst: &Instance, id: i64) -> CoreResult<Moderated> {
+    load(&inst.store.read, id).await
+}
+
+/// An account by address: `alice` (local) or `alice@remote.example`.
+pub async fn find(inst: &Instance, acct: &str) -> CoreResult<Moderated> {
+    let Some(account) = accounts::lookup(inst, acct).await? else {
+        let remote = acct
+            .trim_start_matches('@')
+            .split_once('@')
+            .is_some_and(|(_, d)| !d.eq_ignore_ascii_case(inst.domain()));
+        return Err(CoreError::NotFoundMessage(if remote {
+            format!("no account {acct:?} is known here")
+        } else {
+            format!("no local account named {acct:?}")
+        }));
+    };
+    get(inst, account.id).await
+}
+
+/// What an action says and answers.
+#[derive(Debug, Clone)]
+pub struct Action {
+    pub kind: ActionKind,
+    /// The moderator's words to the account.
+    pub text: String,
+    /// The report the action answers.
+    pub report_id: Option<i64>,
+    /// Mastodon's warning presets (none exist here: any id is unknown).
+    pub warning_preset_id: Option<i64>,
+    /// Whether the account is told (by email in Mastodon; Starling sends no email yet,
+    /// the warning is recorded either way).
+    pub send_email_notification: bool,
+}
+
+impl Action {
+    pub fn new(kind: ActionKind) -> Self {
+        Action {
+            kind,
+            text: String::new(),
+            report_id: None,
+            warning_preset_id: None,
+            send_email_notification: false,
+        }
+    }
+}
+
+/// Takes an account action against account `id`.
+pub async fn act(inst: &Instance, actor: Actor, id: i64, action: Action) -> CoreResult<()> {
+    let target = get(inst, id).await?;
+    actor.require_overrides(target.role())?;
+    if action.warning_preset_id.is_some() {
+        return Err(CoreError::NotFound);
+    }
+    if action.kind == ActionKind::Disable && target.user.is_none() {
+        return Err(CoreError::Unprocessable(
+            "Only local accounts can be disabled".into(),
+        ));
+    }
+    let report = match action.report_id {
+        Some(rid) => {
+            let r = report::Entity::find_by_id(rid)
+                .one(&inst.store.read)
+                .await?
+                .ok_or(CoreError::NotFound)?;
+            if r.target_account_id != id {
+                return Err(CoreError::Unprocessable(
+                    "The report is not about this account".into(),
+                ));
+            }
+            Some(r)
+        }
+        None => None,
+    };
+    let purge = action.kind == ActionKind::Suspend
+        && !target.account.is_local()
+        && target.account.suspended_at.is_none();
+    let files = if purge {
+        crate::media::files_of_account(&inst.store.read, id).await?
+    } else {
+        Vec::new()
+    };
+
+    let now = Utc::now();
+    let txn = inst.store.begin().await?;
+    let mut federates = false;
+    match action.kind {
+        ActionKind::None => {}
+        ActionKind::Disable => {
+            user::Entity::update_many()
+                .col_expr(user::Column::Disabled, Expr::value(true))
+                .col_expr(user::Column::UpdatedAt, Expr::value(now))
+                .filter(user::Column::AccountId.eq(id))
+                .exec(&txn)
+                .await?;
+        }
+        ActionKind::Sensitive => {
+            account::Entity::update_many()
+                .col_expr(account::Column::SensitizedAt, Expr::value(Some(now)))
+                .filter(account::Column::Id.eq(id))
+                .filter(account::Column::SensitizedAt.is_null())
+                .exec(&txn)
+                .await?;
+        }
+        ActionKind::Silence => {
+            account::Entity::update_many()
+                .col_expr(account::Column::SilencedAt, Expr::value(Some(now)))
+                .filter(account::Column::Id.eq(id))
+                .filter(account::Column::SilencedAt.is_null())
+                .exec(&txn)
+                .await?;
+        }
+        ActionKind::Suspend if target.account.suspended_at.is_some() => {}
+        ActionKind::Suspend if target.account.is_local() => {
+            federates = suspend_local(&txn, &target.account).await?;
+        }
+        ActionKind::Suspend => suspend_remote(&txn, id).await?,
+    }
+    let warning = account_warning::Model {
+        id: next_id(),
+        account_id: actor.moderator(),
+        target_account_id: id,
+        action: action.kind.as_str().into(),
+        text: action.text.trim().to_owned(),
+        report_id: report.as_ref().map(|r| r.id),
+        status_ids: report
+            .as_ref()
+            .map(|r| r.status_ids.clone())
+            .unwrap_or_else(|| "[]".into()),
+        created_at: now,
+    };
+    account_warning::ActiveModel::from(warning.clone())
+        .insert(&txn)
+        .await?;
+    log(
+        &txn,
+        actor.moderator(),
+        action.kind.log_action(),
+        "account",
+        &id.to_string(),
+        json!({
+            "acct": target.account.acct(),
+            "text": warning.text,
+            "report_id": warning.report_id.map(|r| r.to_string()),
+            "warning_id": warning.id.to_string(),
+        }),
+    )
+    .await?;
+    resolve_reports(&txn, actor, id, action.kind, report.as_ref()).await?;
+    txn.commit().await?;
+    if federates {
+        inst.events_written();
+    }
+    for path in files {
+        inst.media.remove(&path).await;
+    }
+    Ok(())
+}
+
+/// Marks the reports an action answers resolved: the given one for a warning, every
+/// open report about the account for the other actions (as Mastodon does).
+async fn resolve_reports(
+    txn: &DatabaseTransaction,
+    actor: Actor,
+    target: i64,
+    kind: ActionKind,
+    given: Option<&report::Model>,
+) -> CoreResult<()> {
+    let reports: Vec<report::Model> = match kind {
+        ActionKind::None => given
+            .filter(|r| r.action_taken_at.is_none())
+            .cloned()
+            .into_iter()
+            .collect(),
+        _ => {
+            report::Entity::find()
+                .filter(report::Column::TargetAccountId.eq(target))
+                .filter(report::Column::ActionTakenAt.is_null())
+                .all(txn)
+                .await?
+        }
+    };
+    let now = Utc::now();
+    for r in reports {
+        report::Entity::update_many()
+            .col_expr(report::Column::ActionTakenAt, Expr::value(Some(now)))
+            .col_expr(
+                report::Column::ActionTakenByAccountId,
+                Expr::value(actor.moderator()),
+            )
+            .col_expr(report::Column::UpdatedAt, Expr::value(now))
+            .filter(report::Column::Id.eq(r.id))
+            .exec(txn)
+            .await?;
+        log(
+            txn,
+            actor.moderator(),
+            "report.resolve",
+            "report",
+            &r.id.to_string(),
+            json!({"by_action": kind.as_str()}),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Suspends a local account; answers whether an event for federation was written.
+async fn suspend_local(txn: &DatabaseTransaction, a: &account::Model) -> CoreResult<bool> {
+    // Who knew the account, before any follow is severed.
+    let inboxes = remote::related_inboxes(txn, a.id).await?;
+    account::Entity::update_many()
+        .col_expr(account::Column::SuspendedAt, Expr::value(Some(Utc::now())))
+        .filter(account::Column::Id.eq(a.id))
+        .exec(txn)
+        .await?;
+    let federates = !inboxes.is_empty();
+    if federates {
+        events::emit(
+            txn,
+            a.id,
+            &Event::AccountDeleted {
+                uri: a.uri.clone(),
+                inboxes,
+            },
+        )
+        .await?;
+    }
+    sever_remote_follows(txn, a.id).await?;
+    Ok(federates)
+}
+
+/// Suspends a remote account: its cached posts, media, follows and notifications go.
+async fn suspend_remote(txn: &DatabaseTransaction, id: i64) -> CoreResult<()> {
+    crate::statuses::delete_all_of_account(txn, id).await?;
+    crate::follows::remove_all_of_account(txn, id).await?;
+    account::Entity::update_many()
+        .col_expr(account::Column::SuspendedAt, Expr::value(Some(Utc::now())))
+        .col_expr(account::Column::StatusesCount, Expr::value(0))
+        .filter(account::Column::Id.eq(id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Removes the follows (and requests) between local account `id` and remote accounts,
+/// both ways, with everyone's counters and `id`'s home feed entries from them.
+async fn sever_remote_follows(txn: &DatabaseTransaction, id: i64) -> CoreResult<()> {
+    let remote_ids = || {
+        Query::select()
+            .column(account::Column::Id)
+            .from(account::Entity)
+            .and_where(Expr::col(account::Column::Domain).is_not_null())
+            .to_owned()
+    };
+    let followed: Vec<i64> = follow::Entity::find()
+        .select_only()
+        .column(follow::Column::TargetAccountId)
+        .filter(follow::Column::AccountId.eq(id))
+        .filter(follow::Column::TargetAccountId.in_subquery(remote_ids()))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let followers: Vec<i64> = follow::Entity::find()
+        .select_only()
+        .column(follow::Column::AccountId)
+        .filter(follow::Column::TargetAccountId.eq(id))
+        .filter(follow::Column::AccountId.in_subquery(remote_ids()))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    for chunk in followed.chunks(CHUNK) {
+        follow::Entity::delete_many()
+            .filter(follow::Column::AccountId.eq(id))
+            .filter(follow::Column::TargetAccountId.is_in(chunk.iter().copied()))
+            .exec(txn)
+            .await?;
+        home_feed::Entity::delete_many()
+            .filter(home_feed::Column::AccountId.eq(id))
+            .filter(home_feed::Column::AuthorId.is_in(chunk.iter().copied()))
+            .exec(txn)
+            .await?;
+        account::Entity::update_many()
+            .col_expr(
+                account::Column::FollowersCount,
+                Expr::cust("CASE WHEN followers_count > 0 THEN followers_count - 1 ELSE 0 END"),
+            )
+            .filter(account::Column::Id.is_in(chunk.iter().copied()))
+            .exec(txn)
+            .await?;
+    }
+    for chunk in followers.chunks(CHUNK) {
+        follow::Entity::delete_many()
+            .filter(follow::Column::TargetAccountId.eq(id))
+            .filter(follow::Column::AccountId.is_in(chunk.iter().copied()))
+            .exec(txn)
+            .await?;
+        account::Entity::update_many()
+            .col_expr(
+                account::Column::FollowingCount,
+                Expr::cust("CASE WHEN following_count > 0 THEN following_count - 1 ELSE 0 END"),
+            )
+            .filter(account::Column::Id.is_in(chunk.iter().copied()))
+            .exec(txn)
+            .await?;
+    }
+    follow_request::Entity::delete_many()
+        .filter(
+            sea_orm::Condition::any()
+                .add(
+                    sea_orm::Condition::all()
+                        .add(follow_request::Column::AccountId.eq(id))
+                        .add(follow_request::Column::TargetAccountId.in_subquery(remote_ids())),
+                )
+                .add(
+                    sea_orm::Condition::all()
+                        .add(follow_request::Column::TargetAccountId.eq(id))
+                        .add(follow_request::Column::AccountId.in_subquery(remote_ids())),
+                ),
+        )
+        .exec(txn)
+        .await?;
+    // The account's own counters, from what is left.
+    account::Entity::update_many()
+        .col_expr(
+            account::Column::FollowersCount,
+            Expr::cust(
+                "(SELECT COUNT(*) FROM follows WHERE follows.target_account_id = accounts.id)",
+            ),
+        )
+        .col_expr(
+            account::Column::FollowingCount,
+            Expr::cust("(SELECT COUNT(*) FROM follows WHERE follows.account_id = accounts.id)"),
+        )
+        .filter(account::Column::Id.eq(id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Undoes an action against account `id`; answers the account as it is now. Undoing
+/// what is not in force changes nothing and (except `unsuspend`, as in Mastodon) logs
+/// nothing.
+pub async fn undo(inst: &Instance, actor: Actor, id: i64, undo: Undo) -> CoreResult<Moderated> {
+    actor.require_staff()?;
+    let target = get(inst, id).await?;
+    let a = &target.account;
+    let in_force = match undo {
+        Undo::Enable => match &target.user {
+            None => return Err(not_allowed()),
+            Some(u) => u.disabled,
+        },
+        Undo::Unsensitive => a.sensitized_at.is_some(),
+        Undo::Unsilence => a.silenced_at.is_some(),
+        Undo::Unsuspend => a.suspended_at.is_some(),
+    };
+    if !in_force && undo != Undo::Unsuspend {
+        return Ok(target);
+    }
+    let txn = inst.store.begin().await?;
+    let none: Option<chrono::DateTime<Utc>> = None;
+    let column = match undo {
+        Undo::Enable => None,
+        Undo::Unsensitive => Some(account::Column::SensitizedAt),
+        Undo::Unsilence => Some(account::Column::SilencedAt),
+        Undo::Unsuspend => Some(account::Column::SuspendedAt),
+    };
+    match column {
+        Some(col) => {
+            account::Entity::update_many()
+                .col_expr(col, Expr::value(none))
+                .filter(account::Column::Id.eq(id))
+                .exec(&txn)
+                .await?;
+        }
+        None => {
+            user::Entity::update_many()
+                .col_expr(user::Column::Disabled, Expr::value(false))
+                .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+                .filter(user::Column::AccountId.eq(id))
+                .exec(&txn)
+                .await?;
+        }
+    }
+    let federates = undo == Undo::Unsuspend && in_force && a.is_local();
+    if federates {
+        // The actor is back: those who follow it hear of it again.
+        events::emit(&txn, id, &Event::ProfileUpdated).await?;
+    }
+    log(
+        &txn,
+        actor.moderator(),
+        undo.log_action(),
+        "account",
+        &id.to_string(),
+        json!({"acct": a.acct()}),
+    )
+    .await?;
+    let now = load(&txn, id).await?;
+    txn.commit().await?;
+    if federates {
+        inst.events_written();
+    }
+    Ok(now)
+}
+
+/// The local login awaiting approval behind account `id` (Mastodon answers 403 for
+/// anything else).
+fn pending_user(target: &Moderated) -> CoreResult<&user::Model> {
+    match &target.user {
+        Some(u) if target.account.is_local() && !u.approved => Ok(u),
+        _ => Err(not_allowed()),
+    }
+}
+
+/// Approves a registration.
+pub async fn approve(inst: &Instance, actor: Actor, id: i64) -> CoreResult<Moderated> {
+    actor.require_staff()?;
+    let target = get(inst, id).await?;
+    let u = pending_user(&target)?;
+    let txn = inst.store.begin().await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::Approved, Expr::value(true))
+        .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(user::Column::Id.eq(u.id))
+        .exec(&txn)
+        .await?;
+    log(
+        &txn,
+        actor.moderator(),
+        "account.approve",
+        "account",
+        &id.to_string(),
+        json!({"acct": target.account.acct(), "email": u.email}),
+    )
+    .await?;
+    let now = load(&txn, id).await?;
+    txn.commit().await?;
+    Ok(now)
+}
+
+/// Rejects a registration: the login and the account are deleted, the username and
+/// email address free again (as Mastodon's `reserve_username: false`).
+pub async fn reject(inst: &Instance, actor: Actor, id: i64) -> CoreResult<()> {
+    actor.require_staff()?;
+    let target = get(inst, id).await?;
+    let u = pending_user(&target)?;
+    let txn = inst.store.begin().await?;
+    crate::statuses::delete_all_of_account(&txn, id).await?;
+    crate::follows::remove_all_of_account(&txn, id).await?;
+    oauth_access_token::Entity::delete_many()
+        .filter(oauth_access_token::Column::UserId.eq(u.id))
+        .exec(&txn)
+        .await?;
+    web_session::Entity::delete_many()
+        .filter(web_session::Column::UserId.eq(u.id))
+        .exec(&txn)
+        .await?;
+    user::Entity::delete_by_id(u.id).exec(&txn).await?;
+    account::Entity::delete_by_id(id).exec(&txn).await?;
+    log(
+        &txn,
+        actor.moderator(),
+        "account.reject",
+        "account",
+        &id.to_string(),
+        json!({"acct": target.account.acct(), "email": u.email}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Deletes a suspended account's data for good (`DELETE /api/v1/admin/accounts/:id`):
+/// admins only, and only once the account is suspended, as in Mastodon. The row stays,
+/// emptied, so that the username is never taken again.
+pub async fn destroy(inst: &Instance, actor: Actor, id: i64) -> CoreResult<()> {
+    actor.require_admin()?;
+    let target = get(inst, id).await?;
+    if target.account.suspended_at.is_none() {
+        return Err(not_allowed());
+    }
+    match (&target.user, target.account.is_local()) {
+        (Some(u), true) => {
+            let local = LocalAccount {
+                account: target.account.clone(),
+                user: u.clone(),
+            };
+            accounts::delete_local(inst, &local).await?;
+        }
+        (None, true) => {}
+        (_, false) => remote::remove(inst, id).await?,
+    }
+    log(
+        &inst.store.write,
+        actor.moderator(),
+        "account.destroy",
+        "account",
+        &id.to_string(),
+        json!({"acct": target.account.acct()}),
+    )
+    .await
+}
+
+/// The warnings ("strikes") an account received, most recent first.
+pub async fn warnings(inst: &Instance, id: i64) -> CoreResult<Vec<account_warning::Model>> {
+    use sea_orm::QueryOrder;
+    Ok(account_warning::Entity::find()
+        .filter(account_warning::Column::TargetAccountId.eq(id))
+        .order_by_desc(account_warning::Column::Id)
+        .all(&inst.store.read)
+        .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn action_types_are_mastodons() {
+        for t in ["none", "disable", "sensitive", "silence", "suspend"] {
+            assert_eq!(ActionKind::parse(t).unwrap().as_str(), t);
+        }
+        assert!(matches!(
+            ActionKind::parse("ban"),
+            Err(CoreError::Unprocessable(_))
+        ));
+    }
+
+    #[test]
+    fn only_a_higher_role_acts_on_staff() {
+        let moderator = Actor::Staff {
+            account_id: 1,
+            role: Role::Moderator,
+        };
+        let admin = Actor::Staff {
+            account_id: 2,
+            role: Role::Admin,
+        };
+        let user = Actor::Staff {
+            account_id: 3,
+            role: Role::User,
+        };
+        assert!(moderator.require_overrides(Some(Role::User)).is_ok());
+        assert!(moderator.require_overrides(None).is_ok(), "remote account");
+        assert!(moderator.require_overrides(Some(Role::Moderator)).is_err());
+        assert!(moderator.require_overrides(Some(Role::Admin)).is_err());
+        assert!(admin.require_overrides(Some(Role::Moderator)).is_ok());
+        assert!(admin.require_overrides(Some(Role::Admin)).is_err());
+        assert!(user.require_overrides(None).is_err());
+        assert!(Actor::Cli.require_overrides(Some(Role::Admin)).is_ok());
+        assert!(moderator.require_admin().is_err());
+    }
+}

@@ -1,0 +1,317 @@
+//! The moderation pages (`/admin/moderation/…`): who may see them (anonymous visitors
+//! are sent to sign in, users get a 403 page, domain blocks are the admin's), the CSRF
+//! token every form needs, and that the forms act through core (audit log included).
+
+use reqwest::Method;
+use serde_json::json;
+use starling_core::accounts::Role;
+use starling_core::moderation::blocks;
+
+use crate::support::{Reply, TestApp, User, form_input, html_unescape};
+
+/// Signs `user` in through `/auth/sign_in` and answers the session cookie.
+async fn sign_in(app: &TestApp, user: &User) -> String {
+    let reply = app
+        .post_form(
+            "/auth/sign_in",
+            None,
+            &[
+                ("email", &user.email),
+                ("password", &user.password),
+                ("return_to", "/admin/moderation"),
+            ],
+        )
+        .await;
+    assert!(reply.status.is_redirection(), "{}", reply.text);
+    reply
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("_starling_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("a session cookie")
+        .to_string()
+}
+
+async fn page(app: &TestApp, path: &str, cookie: &str) -> Reply {
+    app.send(
+        app.request(Method::GET, path, None)
+            .header("cookie", cookie),
+    )
+    .await
+}
+
+async fn post(app: &TestApp, path: &str, cookie: &str, form: &[(&str, &str)]) -> Reply {
+    app.send(
+        app.request(Method::POST, path, None)
+            .header("cookie", cookie)
+            .form(form),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn anonymous_visitors_are_sent_to_sign_in_and_back() {
+    let app = TestApp::start().await;
+    for path in [
+        "/admin/moderation",
+        "/admin/moderation/domains",
+        "/admin/moderation/reports",
+        "/admin/moderation/accounts",
+    ] {
+        let reply = app.get(path, None).await;
+        assert_eq!(reply.status.as_u16(), 303, "{path}: {}", reply.text);
+        let location = reply.header("location").unwrap_or_default();
+        let expected = format!("/auth/sign_in?return_to={}", path.replace('/', "%2F"));
+        assert_eq!(location, expected, "{path}");
+    }
+    // The sign-in page keeps the return path, and signing in goes back there.
+    let form = app
+        .get(
+            "/auth/sign_in?return_to=%2Fadmin%2Fmoderation%2Freports",
+            None,
+        )
+        .await;
+    assert_eq!(
+        form_input(&form.text, "return_to").as_deref(),
+        Some("/admin/moderation/reports")
+    );
+    // A form posted without a session is sent to sign in too, and changes nothing.
+    let reply = app
+        .post_form(
+            "/admin/moderation/domains",
+            None,
+            &[("domain", "evil.example"), ("csrf_token", "x")],
+        )
+        .await;
+    assert_eq!(reply.status.as_u16(), 303, "{}", reply.text);
+    assert!(blocks::all_blocks(&app.inst).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn users_get_a_403_page_and_moderators_no_domain_blocks() {
+    let app = TestApp::start().await;
+    let alice = app.user("alice").await;
+    let cookie = sign_in(&app, &alice).await;
+    for path in [
+        "/admin/moderation",
+        "/admin/moderation/domains",
+        "/admin/moderation/reports",
+        "/admin/moderation/accounts",
+    ] {
+        let reply = page(&app, path, &cookie).await;
+        assert_eq!(reply.status.as_u16(), 403, "{path}: {}", reply.text);
+        assert!(
+            reply
+                .header("content-type")
+                .unwrap_or_default()
+                .starts_with("text/html"),
+            "{path}"
+        );
+        assert!(
+            reply.text.contains("for moderators and admins"),
+            "{path}: {}",
+            reply.text
+        );
+    }
+
+    let moderator = app
+        .user_with_scopes("mod", Role::Moderator, "read write")
+        .await;
+    let cookie = sign_in(&app, &moderator).await;
+    let overview = page(&app, "/admin/moderation", &cookie).await;
+    assert_eq!(overview.status.as_u16(), 200, "{}", overview.text);
+    // Domain blocks are the admin's, as in the admin API.
+    assert!(!overview.text.contains("href=\"/admin/moderation/domains\""));
+    let domains = page(&app, "/admin/moderation/domains", &cookie).await;
+    assert_eq!(domains.status.as_u16(), 403, "{}", domains.text);
+    assert!(domains.text.contains("Only admins"), "{}", domains.text);
+    let csrf = form_input(&overview.text, "csrf_token").expect("csrf token");
+    let refused = post(
+        &app,
+        "/admin/moderation/domains",
+        &cookie,
+        &[("csrf_token", &csrf), ("domain", "evil.example")],
+    )
+    .await;
+    assert_eq!(refused.status.as_u16(), 403, "{}", refused.text);
+    assert!(blocks::all_blocks(&app.inst).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn moderators_see_and_resolve_open_reports() {
+    let app = TestApp::start().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    app.post_json(
+        "/api/v1/reports",
+        Some(&alice.token),
+        json!({"account_id": bob.id, "comment": "spam <b>everywhere</b>", "category": "spam"}),
+    )
+    .await
+    .expect(200);
+    let moderator = app
+        .user_with_scopes("mod", Role::Moderator, "read write")
+        .await;
+    let cookie = sign_in(&app, &moderator).await;
+
+    let reports = page(&app, "/admin/moderation/reports", &cookie).await;
+    assert_eq!(reports.status.as_u16(), 200, "{}", reports.text);
+    let html = &reports.text;
+    assert!(html.contains("<td>alice</td>"), "{html}");
+    assert!(html.contains("<td>bob</td>"), "{html}");
+    assert!(html.contains("<td>spam</td>"), "{html}");
+    // What users typed is escaped.
+    assert!(!html.contains("<b>everywhere</b>"), "{html}");
+    assert!(
+        html_unescape(html).contains("spam <b>everywhere</b>"),
+        "{html}"
+    );
+    let id = html
+        .split("data-report=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a report row")
+        .to_string();
+    let csrf = form_input(html, "csrf_token").expect("csrf token");
+
+    let assigned = post(
+        &app,
+        &format!("/admin/moderation/reports/{id}/assign"),
+        &cookie,
+        &[("csrf_token", &csrf)],
+    )
+    .await;
+    assert_eq!(assigned.status.as_u16(), 303, "{}", assigned.text);
+    let resolved = post(
+        &app,
+        &format!("/admin/moderation/reports/{id}/resolve"),
+        &cookie,
+        &[("csrf_token", &csrf)],
+    )
+    .await;
+    assert_eq!(resolved.status.as_u16(), 303, "{}", resolved.text);
+    let open = page(&app, "/admin/moderation/reports", &cookie).await;
+    assert!(open.text.contains("No open report."), "{}", open.text);
+    let done = page(&app, "/admin/moderation/reports?resolved=1", &cookie).await;
+    assert!(done.text.contains(&format!("data-report=\"{id}\"")));
+    assert!(
+        done.text.contains("<td>mod</td>"),
+        "assigned: {}",
+        done.text
+    );
+
+    // The audit log names the moderator.
+    let log = blocks::audit_log(&app.inst, 10).await.unwrap();
+    let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["report.resolve", "report.assigned_to_self"],
+        "{log:?}"
+    );
+    assert!(
+        log.iter()
+            .all(|e| e.account_id.map(|a| a.to_string()) == Some(moderator.id.clone()))
+    );
+    let overview = page(&app, "/admin/moderation", &cookie).await;
+    assert!(
+        overview.text.contains("report.resolve"),
+        "{}",
+        overview.text
+    );
+}
+
+#[tokio::test]
+async fn forms_without_the_session_csrf_token_are_refused() {
+    let app = TestApp::start().await;
+    let root = app
+        .user_with_scopes("root", Role::Admin, "read write")
+        .await;
+    let cookie = sign_in(&app, &root).await;
+    let domains = page(&app, "/admin/moderation/domains", &cookie).await;
+    assert_eq!(domains.status.as_u16(), 200, "{}", domains.text);
+    let csrf = form_input(&domains.text, "csrf_token").expect("csrf token");
+
+    for form in [
+        vec![("domain", "evil.example")],
+        vec![("domain", "evil.example"), ("csrf_token", "not-the-token")],
+    ] {
+        let reply = post(&app, "/admin/moderation/domains", &cookie, &form).await;
+        assert_eq!(reply.status.as_u16(), 403, "{}", reply.text);
+        assert!(reply.text.contains("Invalid form"), "{}", reply.text);
+    }
+    let import = post(
+        &app,
+        "/admin/moderation/domains/import",
+        &cookie,
+        &[("csv", "evil.example"), ("action", "import")],
+    )
+    .await;
+    assert_eq!(import.status.as_u16(), 403, "{}", import.text);
+    assert!(blocks::all_blocks(&app.inst).await.unwrap().is_empty());
+
+    // With the token the same form blocks the domain, and the log says who.
+    let reply = post(
+        &app,
+        "/admin/moderation/domains",
+        &cookie,
+        &[
+            ("csrf_token", &csrf),
+            ("domain", "Evil.Example"),
+            ("severity", "silence"),
+            ("reject_media", "true"),
+        ],
+    )
+    .await;
+    assert_eq!(reply.status.as_u16(), 303, "{}", reply.text);
+    let list = blocks::all_blocks(&app.inst).await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].domain, "evil.example");
+    assert_eq!(list[0].severity, "silence");
+    assert!(list[0].reject_media && !list[0].reject_reports);
+    let log = blocks::audit_log(&app.inst, 1).await.unwrap();
+    assert_eq!(log[0].action, "domain_block.create");
+    assert_eq!(
+        log[0].account_id.map(|a| a.to_string()),
+        Some(root.id.clone())
+    );
+
+    // A bad import shows the line and changes nothing.
+    let bad = post(
+        &app,
+        "/admin/moderation/domains/import",
+        &cookie,
+        &[
+            ("csrf_token", &csrf),
+            (
+                "csv",
+                "#domain,#severity\nok.example,silence\nbad.example,explode\n",
+            ),
+            ("action", "import"),
+        ],
+    )
+    .await;
+    assert_eq!(bad.status.as_u16(), 422, "{}", bad.text);
+    assert!(bad.text.contains("line 3"), "{}", bad.text);
+    assert_eq!(blocks::all_blocks(&app.inst).await.unwrap().len(), 1);
+
+    // Account actions are refused without the token too, and act with it.
+    let alice = app.user("alice").await;
+    let path = format!("/admin/moderation/accounts/{}/suspend", alice.id);
+    let refused = post(&app, &path, &cookie, &[]).await;
+    assert_eq!(refused.status.as_u16(), 403, "{}", refused.text);
+    let done = post(&app, &path, &cookie, &[("csrf_token", &csrf)]).await;
+    assert_eq!(done.status.as_u16(), 303, "{}", done.text);
+    let accounts = page(&app, "/admin/moderation/accounts?origin=local", &cookie).await;
+    assert!(
+        accounts.text.contains("<td>suspended</td>"),
+        "{}",
+        accounts.text
+    );
+    assert!(
+        accounts
+            .text
+            .contains(&format!("/accounts/{}/unsuspend", alice.id))
+    );
+}
