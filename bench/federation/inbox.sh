@@ -12,7 +12,9 @@
 # with processed_at set, statuses created), from Starling's own timestamps.
 # PERF=1 also records a profile of the starling process (load and drain) and prints its
 # top symbols; PERF_OUT=FILE keeps perf.data. DOMAIN_BLOCKS=N writes N domain blocks
-# (none covering the actors' host) before serving, for the moderation policy's cost.
+# (none covering the actors' host) before serving, for the moderation policy's cost;
+# CONTENT_RULES=N adds N content-policy rules (every 20th a regex, the rest keywords;
+# none matching the benchmark's posts) and the mention rule, so every post is checked.
 set -euo pipefail
 actors=${1:-100}
 requests=${2:-20000}
@@ -25,6 +27,22 @@ build
 port=$(free_port)
 actor_port=$(free_port) # nobody listens there: a fetch would fail, and show as an error
 write_config "$port" ""
+if [ -n "${CONTENT_RULES:-}" ]; then
+  python3 - "$CONTENT_RULES" >> "$work/config.toml" <<'PY'
+import sys
+n = int(sys.argv[1])
+print("[content_policy]")
+print("max_mentions_from_new_accounts = 5")
+print("rules = [")
+for i in range(n):
+    if i % 20 == 19:
+        print(f'  {{ name = "regex {i}", regex = "(?i)\\\\bbuy{i}\\\\s+now\\\\b", action = "reject" }},')
+    else:
+        action = "reject" if i % 2 else "sensitive"
+        print(f'  {{ name = "keyword {i}", keyword = "spamword{i} offer", action = "{action}" }},')
+print("]")
+PY
+fi
 seed_local
 "$tool" actors --actors "$actors" --actor-host "127.0.0.1:$actor_port" --local-id "$local_id" \
   --out "$work/actors"

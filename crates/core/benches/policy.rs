@@ -96,7 +96,10 @@ fn inbound_post(c: &mut Criterion) {
     let author_created_at = Utc::now() - chrono::Duration::days(400);
     let check = |html: &str| {
         let verdict = domains.for_domain(black_box(Some("social.friendly.example")));
-        let text = format!("{}\n", starling_core::text::strip_tags(html));
+        let text = format!(
+            "{}\n",
+            starling_core::moderation::content::visible_text(html)
+        );
         let post = Post {
             local: false,
             text: &text,
@@ -115,7 +118,7 @@ fn inbound_post(c: &mut Criterion) {
     });
     g.bench_function("spam post, refused", |b| b.iter(|| check(black_box(spam))));
     g.bench_function("content rules alone, typical post text", |b| {
-        let text = starling_core::text::strip_tags(POST_HTML);
+        let text = starling_core::moderation::content::visible_text(POST_HTML);
         b.iter(|| {
             rules.check(
                 &Post {

@@ -514,11 +514,7 @@ pub async fn statuses_of(
 }
 
 /// An account a report names, with the login of a local one.
-#[derive(Debug, Clone)]
-pub struct Person {
-    pub account: account::Model,
-    pub user: Option<user::Model>,
-}
+pub type Person = crate::moderation::accounts::Moderated;
 
 /// The accounts `ids` (those that exist), with the logins of the local ones.
 pub async fn people(

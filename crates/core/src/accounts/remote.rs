@@ -194,10 +194,23 @@ pub async fn find_by_key_id(inst: &Instance, key_id: &str) -> CoreResult<Option<
 /// late activity cannot bring it back.
 pub async fn remove(inst: &Instance, account_id: i64) -> CoreResult<()> {
     let txn = inst.store.begin().await?;
-    crate::statuses::delete_all_of_account(&txn, account_id).await?;
-    crate::follows::remove_all_of_account(&txn, account_id).await?;
+    purge(&txn, account_id).await?;
     account::Entity::update_many()
         .col_expr(account::Column::SuspendedAt, Expr::value(Some(Utc::now())))
+        .filter(account::Column::Id.eq(account_id))
+        .filter(account::Column::Domain.is_not_null())
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Deletes a remote account's posts, follows, favourites and notifications and empties
+/// its profile, in the caller's transaction; the row stays.
+pub(crate) async fn purge(txn: &DatabaseTransaction, account_id: i64) -> CoreResult<()> {
+    crate::statuses::delete_all_of_account(txn, account_id).await?;
+    crate::follows::remove_all_of_account(txn, account_id).await?;
+    account::Entity::update_many()
         .col_expr(account::Column::DisplayName, Expr::value(""))
         .col_expr(account::Column::Note, Expr::value(""))
         .col_expr(account::Column::Fields, Expr::value("[]"))
@@ -206,9 +219,8 @@ pub async fn remove(inst: &Instance, account_id: i64) -> CoreResult<()> {
         .col_expr(account::Column::FollowingCount, Expr::value(0))
         .filter(account::Column::Id.eq(account_id))
         .filter(account::Column::Domain.is_not_null())
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    txn.commit().await?;
     Ok(())
 }
 

@@ -487,19 +487,7 @@ async fn notify_severed(
 async fn purge_account(inst: &Instance, id: i64) -> CoreResult<()> {
     let files = crate::media::files_of_account(&inst.store.write, id).await?;
     let txn = inst.store.begin().await?;
-    crate::statuses::delete_all_of_account(&txn, id).await?;
-    crate::follows::remove_all_of_account(&txn, id).await?;
-    account::Entity::update_many()
-        .col_expr(account::Column::DisplayName, Expr::value(""))
-        .col_expr(account::Column::Note, Expr::value(""))
-        .col_expr(account::Column::Fields, Expr::value("[]"))
-        .col_expr(account::Column::StatusesCount, Expr::value(0))
-        .col_expr(account::Column::FollowersCount, Expr::value(0))
-        .col_expr(account::Column::FollowingCount, Expr::value(0))
-        .filter(account::Column::Id.eq(id))
-        .filter(account::Column::Domain.is_not_null())
-        .exec(&txn)
-        .await?;
+    crate::accounts::remote::purge(&txn, id).await?;
     clear_profile_images(&txn, &[id]).await?;
     txn.commit().await?;
     for path in files {

@@ -16,61 +16,56 @@ use crate::auth::{ScopeSpec, User};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// A user with scope `S` whose role is admin. Federation (domain blocks and allows) is
-/// the admin's: Mastodon gives moderators no `manage_federation` permission either.
-#[derive(Debug)]
-pub struct Admin<S: ScopeSpec>(pub User<S>);
+/// Defines an extractor: a user with scope `S` whose role is at least `$min`.
+macro_rules! role_extractor {
+    ($(#[$doc:meta])* $name:ident, $min:expr) => {
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $name<S: ScopeSpec>(pub User<S>);
 
-impl<S: ScopeSpec> Admin<S> {
-    pub fn account_id(&self) -> i64 {
-        self.0.account_id()
-    }
-}
-
-impl<S, St> FromRequestParts<St> for Admin<S>
-where
-    S: ScopeSpec,
-    AppState: FromRef<St>,
-    St: Send + Sync,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &St) -> Result<Self, Self::Rejection> {
-        let user = User::<S>::from_request_parts(parts, state).await?;
-        if user.local.role() != Role::Admin {
-            return Err(ApiError::forbidden("This action is not allowed"));
+        impl<S: ScopeSpec> $name<S> {
+            pub fn account_id(&self) -> i64 {
+                self.0.account_id()
+            }
         }
-        Ok(Admin(user))
-    }
-}
 
-/// A user with scope `S` whose role is moderator or admin: reports and account actions
-/// (Mastodon's `manage_reports` and `manage_users`, which its Moderator role holds).
-#[derive(Debug)]
-pub struct Staff<S: ScopeSpec>(pub User<S>);
+        impl<S, St> FromRequestParts<St> for $name<S>
+        where
+            S: ScopeSpec,
+            AppState: FromRef<St>,
+            St: Send + Sync,
+        {
+            type Rejection = ApiError;
 
-impl<S: ScopeSpec> Staff<S> {
-    pub fn account_id(&self) -> i64 {
-        self.0.account_id()
-    }
-}
-
-impl<S, St> FromRequestParts<St> for Staff<S>
-where
-    S: ScopeSpec,
-    AppState: FromRef<St>,
-    St: Send + Sync,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &St) -> Result<Self, Self::Rejection> {
-        let user = User::<S>::from_request_parts(parts, state).await?;
-        if user.local.role() < Role::Moderator {
-            return Err(ApiError::forbidden("This action is not allowed"));
+            async fn from_request_parts(
+                parts: &mut Parts,
+                state: &St,
+            ) -> Result<Self, Self::Rejection> {
+                let user = User::<S>::from_request_parts(parts, state).await?;
+                if user.local.role() < $min {
+                    return Err(ApiError::forbidden("This action is not allowed"));
+                }
+                Ok($name(user))
+            }
         }
-        Ok(Staff(user))
-    }
+    };
 }
+
+role_extractor!(
+    /// A user with scope `S` whose role is admin. Federation (domain blocks and allows)
+    /// is the admin's: Mastodon gives moderators no `manage_federation` permission
+    /// either.
+    Admin,
+    Role::Admin
+);
+
+role_extractor!(
+    /// A user with scope `S` whose role is moderator or admin: reports and account
+    /// actions (Mastodon's `manage_reports` and `manage_users`, which its Moderator role
+    /// holds).
+    Staff,
+    Role::Moderator
+);
 
 /// The admin routes.
 pub fn routes() -> Router<AppState> {

@@ -12,16 +12,14 @@ use axum::Json;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::HeaderMap;
 use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::Value;
-use starling_core::accounts::Role as CoreRole;
 use starling_core::entities::report;
-use starling_core::reports::{self, Person, ReportFilter};
-use starling_core::{Instance, views};
+use starling_core::reports::{self, ReportFilter};
+use starling_core::views;
 
 use super::Staff;
+use super::accounts::AdminAccount;
 use crate::auth::scope;
 use crate::error::{ApiError, ApiResult};
-use crate::mastodon::accounts::entity::{Account, Role};
 use crate::mastodon::accounts::path_id;
 use crate::mastodon::format::timestamp;
 use crate::mastodon::instance::entity::{Rule, rules};
@@ -29,62 +27,6 @@ use crate::mastodon::statuses::entity::Status;
 use crate::paging::{self, NextLink, PageQuery, PrevParam};
 use crate::params::{Params, de};
 use crate::state::AppState;
-
-/// Mastodon's `Admin::Account`, as reports show the accounts they name.
-#[derive(Debug, Serialize)]
-pub struct AdminAccount {
-    pub id: String,
-    pub username: String,
-    pub domain: Option<String>,
-    pub created_at: String,
-    pub email: Option<String>,
-    pub ip: Option<String>,
-    pub ips: Vec<Value>,
-    pub locale: Option<String>,
-    pub invite_request: Option<String>,
-    pub role: Option<Role>,
-    pub confirmed: bool,
-    pub approved: bool,
-    pub disabled: bool,
-    pub silenced: bool,
-    pub suspended: bool,
-    pub sensitized: bool,
-    pub account: Account,
-}
-
-impl AdminAccount {
-    fn build(inst: &Instance, p: &Person) -> Self {
-        let a = &p.account;
-        let role = p.user.as_ref().map(|u| CoreRole::parse(&u.role));
-        AdminAccount {
-            id: a.id.to_string(),
-            username: a.username.clone(),
-            domain: a.domain.clone(),
-            created_at: timestamp(a.created_at),
-            email: p.user.as_ref().map(|u| u.email.clone()),
-            ip: None,
-            ips: Vec::new(),
-            locale: p
-                .user
-                .as_ref()
-                .map(|u| u.locale.clone())
-                .filter(|l| !l.is_empty()),
-            invite_request: p
-                .user
-                .as_ref()
-                .map(|u| u.registration_reason.clone())
-                .filter(|r| !r.is_empty()),
-            role: role.map(Role::of),
-            confirmed: p.user.as_ref().is_some_and(|u| u.confirmed_at.is_some()),
-            approved: p.user.as_ref().is_some_and(|u| u.approved),
-            disabled: p.user.as_ref().is_some_and(|u| u.disabled),
-            silenced: a.silenced_at.is_some(),
-            suspended: a.suspended_at.is_some(),
-            sensitized: a.sensitized_at.is_some(),
-            account: Account::build(inst, a, role),
-        }
-    }
-}
 
 /// Mastodon's `Admin::Report`.
 #[derive(Debug, Serialize)]
@@ -121,7 +63,7 @@ async fn render(
         .map(|v| (v.status.id, Status::build(inst, v, false)))
         .collect();
     let instance_rules = rules(inst);
-    let admin_account = |id: i64| people.get(&id).map(|p| AdminAccount::build(inst, p));
+    let admin_account = |id: i64| people.get(&id).map(|p| AdminAccount::build(app, p));
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let (Some(account), Some(target_account)) = (
