@@ -384,7 +384,7 @@ async fn moderators_assign_resolve_and_reopen_reports_with_an_audit_log() {
     assert_eq!(reporter["disabled"], false);
     assert_eq!(reporter["ips"], json!([]));
     assert_eq!(reporter["account"]["acct"], "alice");
-    assert!(reporter["role"]["permissions"].is_string(), "{reporter}");
+    assert!(reporter["role"]["permissions"].is_number(), "{reporter}");
     assert_eq!(shown["target_account"]["account"]["id"], bob.id);
     // The statuses as Status entities, the rules as Rule entities.
     assert_eq!(shown["statuses"][0]["id"], post["id"]);

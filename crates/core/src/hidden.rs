@@ -30,17 +30,9 @@ pub async fn limited_domains(inst: &Instance) -> CoreResult<Vec<String>> {
     if blocks == 0 && !inst.policy.is_allowlist() {
         return Ok(Vec::new());
     }
-    let domains: Vec<Option<String>> = account::Entity::find()
-        .select_only()
-        .column(account::Column::Domain)
-        .distinct()
-        .filter(account::Column::Domain.is_not_null())
-        .into_tuple()
-        .all(&inst.store.read)
-        .await?;
+    let domains = crate::moderation::effects::remote_domains(&inst.store.read).await?;
     Ok(domains
         .into_iter()
-        .flatten()
         .filter(|d| is_limited_domain(inst, d))
         .collect())
 }

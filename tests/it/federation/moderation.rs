@@ -88,6 +88,26 @@ async fn a_suspended_domain_is_refused_at_the_inbox_and_nothing_is_fetched_from_
     let second = create_note(&zoe, &peer.note_id("after"), &target);
     let (status, body) = deliver(&app, &peer, "zoe", &second).await;
     assert_eq!(status, 403, "{body}");
+    // Every other kind of activity too: follows, likes, boosts, mentions, reports.
+    let post = app.post_status(&alice, "something to like").await;
+    let post_uri = post["uri"].as_str().unwrap();
+    for (kind, object) in [
+        ("Follow", json!(target)),
+        ("Like", json!(post_uri)),
+        ("Announce", json!(post_uri)),
+        ("Flag", json!([target])),
+    ] {
+        let activity = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/{kind}/after", peer.base),
+            "type": kind,
+            "actor": zoe,
+            "object": object,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        });
+        let (status, body) = deliver(&app, &peer, "zoe", &activity).await;
+        assert_eq!(status, 403, "{kind}: {body}");
+    }
     // Its signed fetches of our documents too (an unsigned fetch is anyone's).
     assert_eq!(
         get_as(&app, &peer, "zoe", &target, true).await.status(),
