@@ -16,6 +16,7 @@ mod m20261201_000004_user_tools;
 mod m20261201_000005_blocklist_subscriptions;
 mod m20261201_000006_severed_relationships;
 mod m20261201_000007_account_actions;
+mod m20261202_000001_held_posts;
 
 /// All migrations, oldest first.
 #[derive(Debug)]
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_blocklist_subscriptions::Migration),
             Box::new(m20261201_000006_severed_relationships::Migration),
             Box::new(m20261201_000007_account_actions::Migration),
+            Box::new(m20261202_000001_held_posts::Migration),
         ]
     }
 }

@@ -735,46 +735,16 @@ async fn a_suspended_account_can_be_deleted_for_good() {
     );
 }
 
-/// `starling --config FILE args…` against the database of `app`.
-async fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
-    let config = &app.inst.config;
-    let path = app.dir.path().join("cli.toml");
-    let toml = format!(
-        "[instance]\ndomain = {domain}\ntitle = \"Starling test\"\n\n\
-         [server]\nlisten = {listen}\n\n\
-         [database]\nurl = {url}\nmax_connections = 2\n\n\
-         [storage]\ndata_dir = {data}\n\n\
-         [federation]\nallow_private_addresses = true\n\n\
-         [log]\nlevel = \"warn\"\n",
-        domain = json!(config.instance.domain),
-        listen = json!(config.server.listen.to_string()),
-        url = json!(config.database.url.clone().unwrap()),
-        data = json!(config.storage.data_dir.display().to_string()),
-    );
-    std::fs::write(&path, toml).unwrap();
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_starling"));
-    cmd.arg("--config").arg(&path).args(args);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("STARLING_") || key == "RUST_LOG" {
-            cmd.env_remove(&key);
-        }
-    }
-    cmd.stdin(std::process::Stdio::null());
-    cmd.output().await.expect("run starling")
-}
-
 #[tokio::test]
 async fn the_command_line_suspends_and_unsuspends_with_a_reason() {
     let app = TestApp::start().await;
     let root = admin(&app).await;
     let alice = app.user("alice").await;
-    let out = cli(
-        &app,
-        &["account", "suspend", "alice", "--reason", "spam waves"],
-    )
-    .await;
-    assert!(out.status.success(), "{out:?}");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("Suspended @alice"));
+    let (code, out, err) = app
+        .cli(&["account", "suspend", "alice", "--reason", "spam waves"])
+        .await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("Suspended @alice"), "{err}");
     app.get("/api/v1/accounts/verify_credentials", Some(&alice.token))
         .await
         .expect_error(403);
@@ -789,13 +759,13 @@ async fn the_command_line_suspends_and_unsuspends_with_a_reason() {
         ("sensitive", "sensitized"),
         ("disable", "disabled"),
     ] {
-        let out = cli(&app, &["account", verb, "alice"]).await;
-        assert!(out.status.success(), "{verb}: {out:?}");
+        let (code, out, err) = app.cli(&["account", verb, "alice"]).await;
+        assert_eq!(code, 0, "{verb}: {out}{err}");
         assert_eq!(shown(&app, &root, &alice.id).await[flag], true, "{verb}");
     }
     for verb in ["unsuspend", "unsilence", "unsensitive", "enable"] {
-        let out = cli(&app, &["account", verb, "alice"]).await;
-        assert!(out.status.success(), "{verb}: {out:?}");
+        let (code, out, err) = app.cli(&["account", verb, "alice"]).await;
+        assert_eq!(code, 0, "{verb}: {out}{err}");
     }
     let a = shown(&app, &root, &alice.id).await;
     for flag in ["suspended", "silenced", "sensitized", "disabled"] {
@@ -805,10 +775,12 @@ async fn the_command_line_suspends_and_unsuspends_with_a_reason() {
         .await
         .expect(200);
 
-    let out = cli(&app, &["account", "silence", "nobody@elsewhere.example"]).await;
-    assert!(!out.status.success());
+    let (code, _, err) = app
+        .cli(&["account", "silence", "nobody@elsewhere.example"])
+        .await;
+    assert_ne!(code, 0);
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("no account \"nobody@elsewhere.example\""),
-        "{out:?}"
+        err.contains("no account \"nobody@elsewhere.example\""),
+        "{err}"
     );
 }

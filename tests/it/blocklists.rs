@@ -732,23 +732,7 @@ async fn starling(dir: &std::path::Path, db_url: &str, args: &[&str]) -> (i32, S
         serde_json::to_string(&dir.join("cli-data").display().to_string()).unwrap(),
     );
     std::fs::write(&config, toml).unwrap();
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_starling"));
-    cmd.arg("--config").arg(&config).args(args);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("STARLING_") || key == "RUST_LOG" {
-            cmd.env_remove(&key);
-        }
-    }
-    cmd.stdin(std::process::Stdio::null()).kill_on_drop(true);
-    let out = tokio::time::timeout(Duration::from_secs(90), cmd.output())
-        .await
-        .expect("the command finished")
-        .expect("run starling");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    crate::support::run_starling(&config, args).await
 }
 
 #[tokio::test]

@@ -1,8 +1,6 @@
 //! Reports: `POST /api/v1/reports` (Mastodon's `Report`), the admin reports API
 //! (`Admin::Report`) with its audit log, and `starling report` on the command line.
 
-use std::process::Stdio;
-
 use serde_json::{Value, json};
 use starling_core::accounts::Role;
 
@@ -536,27 +534,6 @@ async fn moderators_assign_resolve_and_reopen_reports_with_an_audit_log() {
     );
 }
 
-/// Runs `starling --config <config> args…` with a clean `STARLING_*` environment.
-async fn starling(config: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_starling"));
-    cmd.arg("--config").arg(config).args(args);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("STARLING_") || key == "RUST_LOG" {
-            cmd.env_remove(&key);
-        }
-    }
-    cmd.stdin(Stdio::null()).kill_on_drop(true);
-    let out = tokio::time::timeout(std::time::Duration::from_secs(90), cmd.output())
-        .await
-        .expect("`starling` finished")
-        .expect("run starling");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[tokio::test]
 async fn the_command_line_lists_resolves_and_reopens_reports() {
     let app = TestApp::start().await;
@@ -572,17 +549,7 @@ async fn the_command_line_lists_resolves_and_reopens_reports() {
     .expect(200);
     let id = r["id"].as_str().unwrap().to_string();
 
-    let cfg = &app.inst.config;
-    let toml = format!(
-        "[instance]\ndomain = {}\n\n[database]\nurl = {}\n\n[storage]\ndata_dir = {}\n\n[log]\nlevel = \"warn\"\n",
-        json!(cfg.instance.domain),
-        json!(cfg.database.url.as_deref().unwrap()),
-        json!(cfg.storage.data_dir.display().to_string()),
-    );
-    let config = app.dir.path().join("cli.toml");
-    std::fs::write(&config, toml).unwrap();
-
-    let (code, out, err) = starling(&config, &["report", "list"]).await;
+    let (code, out, err) = app.cli(&["report", "list"]).await;
     assert_eq!(code, 0, "{out}{err}");
     assert!(
         out.contains(&id) && out.contains("open") && out.contains("spammy"),
@@ -590,15 +557,15 @@ async fn the_command_line_lists_resolves_and_reopens_reports() {
     );
     assert!(out.contains("alice") && out.contains("bob"), "{out}");
 
-    let (code, out, err) = starling(&config, &["report", "resolve", &id]).await;
+    let (code, out, err) = app.cli(&["report", "resolve", &id]).await;
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains(&format!("Resolved report {id}")), "{out}");
     // The server sees it at once: it reads the same database.
     assert!(open_reports(&app, &staff).await.is_empty());
-    let (code, out, _) = starling(&config, &["report", "list"]).await;
+    let (code, out, _) = app.cli(&["report", "list"]).await;
     assert_eq!(code, 0);
     assert!(out.contains("No open reports."), "{out}");
-    let (code, out, _) = starling(&config, &["report", "list", "--all", "--json"]).await;
+    let (code, out, _) = app.cli(&["report", "list", "--all", "--json"]).await;
     assert_eq!(code, 0);
     let listed: Value = serde_json::from_str(&out).expect("JSON");
     assert_eq!(listed[0]["id"], id);
@@ -607,10 +574,10 @@ async fn the_command_line_lists_resolves_and_reopens_reports() {
     assert_eq!(listed[0]["reporter"], "alice");
     assert_eq!(listed[0]["target"], "bob");
 
-    let (code, out, err) = starling(&config, &["report", "reopen", &id]).await;
+    let (code, out, err) = app.cli(&["report", "reopen", &id]).await;
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(open_reports(&app, &staff).await.len(), 1);
-    let (code, _, err) = starling(&config, &["report", "resolve", "12345"]).await;
+    let (code, _, err) = app.cli(&["report", "resolve", "12345"]).await;
     assert_ne!(code, 0);
     assert!(err.contains("report 12345 not found"), "{err}");
 

@@ -615,7 +615,49 @@ pub fn form_input(html: &str, name: &str) -> Option<String> {
     Some(html_unescape(&tag[v..v + len]))
 }
 
+/// `starling --config CONFIG args…` on a clean environment (no `STARLING_*`, no
+/// `RUST_LOG`): its exit code, stdout and stderr.
+pub async fn run_starling(config: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_starling"));
+    cmd.arg("--config").arg(config).args(args);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("STARLING_") || key == "RUST_LOG" {
+            cmd.env_remove(&key);
+        }
+    }
+    cmd.stdin(std::process::Stdio::null()).kill_on_drop(true);
+    let out = tokio::time::timeout(std::time::Duration::from_secs(90), cmd.output())
+        .await
+        .expect("`starling` finished within 90 s")
+        .expect("run starling");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 impl TestApp {
+    /// [`run_starling`] with a configuration file for this instance's database.
+    pub async fn cli(&self, args: &[&str]) -> (i32, String, String) {
+        let config = &self.inst.config;
+        let path = self.dir.path().join("cli.toml");
+        let toml = format!(
+            "[instance]\ndomain = {domain}\ntitle = \"Starling test\"\n\n\
+             [server]\nlisten = {listen}\n\n\
+             [database]\nurl = {url}\nmax_connections = 2\n\n\
+             [storage]\ndata_dir = {data}\n\n\
+             [federation]\nallow_private_addresses = true\n\n\
+             [log]\nlevel = \"warn\"\n",
+            domain = json!(config.instance.domain),
+            listen = json!(config.server.listen.to_string()),
+            url = json!(config.database.url.clone().unwrap()),
+            data = json!(config.storage.data_dir.display().to_string()),
+        );
+        std::fs::write(&path, toml).unwrap();
+        run_starling(&path, args).await
+    }
+
     pub async fn patch_json(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
         self.send(self.request(Method::PATCH, path, token).json(&body))
             .await

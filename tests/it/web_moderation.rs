@@ -59,6 +59,7 @@ async fn anonymous_visitors_are_sent_to_sign_in_and_back() {
         "/admin/moderation/domains",
         "/admin/moderation/reports",
         "/admin/moderation/accounts",
+        "/admin/moderation/held",
     ] {
         let reply = app.get(path, None).await;
         assert_eq!(reply.status.as_u16(), 303, "{path}: {}", reply.text);
@@ -99,6 +100,7 @@ async fn users_get_a_403_page_and_moderators_no_domain_blocks() {
         "/admin/moderation/domains",
         "/admin/moderation/reports",
         "/admin/moderation/accounts",
+        "/admin/moderation/held",
     ] {
         let reply = page(&app, path, &cookie).await;
         assert_eq!(reply.status.as_u16(), 403, "{path}: {}", reply.text);
@@ -314,4 +316,121 @@ async fn forms_without_the_session_csrf_token_are_refused() {
             .text
             .contains(&format!("/accounts/{}/unsuspend", alice.id))
     );
+}
+
+#[tokio::test]
+async fn moderators_release_and_discard_held_posts() {
+    use starling_core::config::{ContentAction, ContentPolicyConfig, ContentRule, RuleScope};
+    use starling_core::moderation::held;
+
+    use crate::federation::eventually;
+    use crate::federation::peer::{Peer, create_note_saying, deliver};
+
+    let app = TestApp::builder()
+        .config(|c| {
+            c.content_policy = ContentPolicyConfig {
+                rules: vec![ContentRule {
+                    name: "gambling".into(),
+                    keyword: Some("casino".into()),
+                    regex: None,
+                    action: ContentAction::Hold,
+                    applies_to: RuleScope::Remote,
+                }],
+                ..ContentPolicyConfig::default()
+            }
+        })
+        .start()
+        .await;
+    let alice = app.user("alice").await;
+    let moderator = app
+        .user_with_scopes("mod", Role::Moderator, "read write")
+        .await;
+    let cookie = sign_in(&app, &moderator).await;
+    let empty = page(&app, "/admin/moderation/held", &cookie).await;
+    assert_eq!(empty.status.as_u16(), 200, "{}", empty.text);
+    assert!(empty.text.contains("id=\"no-held\""), "{}", empty.text);
+
+    let peer = Peer::start(&["zoe"]).await;
+    let zoe = peer.actor("zoe");
+    let target = format!("{}/users/{}", app.base, alice.username);
+    for (id, content) in [
+        ("keep", "<p>casino <script>alert(1)</script>night</p>"),
+        ("drop", "<p>another casino</p>"),
+    ] {
+        let create = create_note_saying(&zoe, &peer.note_id(id), &target, content);
+        assert_eq!(deliver(&app, &peer, "zoe", &create).await.0, 202);
+    }
+    eventually("two posts held", || async {
+        (held::list(&app.inst, 10).await.unwrap().1 == 2).then_some(())
+    })
+    .await;
+
+    let listed = page(&app, "/admin/moderation/held", &cookie).await;
+    let html = &listed.text;
+    assert!(html.contains("gambling"), "{html}");
+    assert!(
+        html_unescape(html).contains("matched keyword \"casino\""),
+        "{html}"
+    );
+    assert!(!html.contains("<script>"), "markup is text: {html}");
+    let row = |uri: &str| {
+        let at = html.find(uri).expect("a row for the post");
+        html[..at]
+            .rsplit("data-held=\"")
+            .next()
+            .and_then(|s| s.split('"').next())
+            .unwrap()
+            .to_string()
+    };
+    let (keep, drop) = (row(&peer.note_id("keep")), row(&peer.note_id("drop")));
+    let csrf = form_input(html, "csrf_token").expect("csrf token");
+
+    // Without the session's token, nothing happens.
+    let forged = post(
+        &app,
+        &format!("/admin/moderation/held/{keep}/release"),
+        &cookie,
+        &[("csrf_token", "forged")],
+    )
+    .await;
+    assert_eq!(forged.status.as_u16(), 403);
+    assert_eq!(held::list(&app.inst, 10).await.unwrap().1, 2);
+
+    let released = post(
+        &app,
+        &format!("/admin/moderation/held/{keep}/release"),
+        &cookie,
+        &[("csrf_token", &csrf)],
+    )
+    .await;
+    assert_eq!(released.status.as_u16(), 303, "{}", released.text);
+    let discarded = post(
+        &app,
+        &format!("/admin/moderation/held/{drop}/discard"),
+        &cookie,
+        &[("csrf_token", &csrf)],
+    )
+    .await;
+    assert_eq!(discarded.status.as_u16(), 303, "{}", discarded.text);
+    let mention = app.await_notification(&alice, "mention").await;
+    assert_eq!(mention["status"]["uri"], peer.note_id("keep"));
+    let after = page(&app, "/admin/moderation/held", &cookie).await;
+    assert!(after.text.contains("id=\"no-held\""), "{}", after.text);
+    let gone = post(
+        &app,
+        &format!("/admin/moderation/held/{drop}/release"),
+        &cookie,
+        &[("csrf_token", &csrf)],
+    )
+    .await;
+    assert_eq!(gone.status.as_u16(), 404, "{}", gone.text);
+
+    let log = blocks::audit_log(&app.inst, 10).await.unwrap();
+    for action in ["held.release", "held.discard"] {
+        let entry = log.iter().find(|e| e.action == action).expect(action);
+        assert_eq!(
+            entry.account_id.map(|a| a.to_string()),
+            Some(moderator.id.clone())
+        );
+    }
 }

@@ -346,6 +346,9 @@ pub enum ContentAction {
     Sensitive,
     /// The post is refused: a remote one is dropped, a local one is not published.
     Reject,
+    /// A remote post is held for review: kept aside, unseen, until a moderator
+    /// releases or discards it. Local posts are never held (use `reject` for them).
+    Hold,
 }
 
 /// Which posts a content rule looks at.

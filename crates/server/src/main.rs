@@ -12,6 +12,7 @@ mod blocklist;
 mod check;
 mod domain;
 mod federation;
+mod held;
 mod logging;
 mod report;
 mod seed;
@@ -58,6 +59,9 @@ enum Command {
     /// List, resolve and reopen reports.
     #[command(subcommand)]
     Report(report::ReportCommand),
+    /// Review the remote posts the content policy holds: list, release, discard.
+    #[command(subcommand)]
+    Held(held::HeldCommand),
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -116,6 +120,7 @@ fn main() -> ExitCode {
             Command::Domain(cmd) => domain::run(config, cmd).await,
             Command::Blocklist(cmd) => blocklist::run(config, cmd).await,
             Command::Report(cmd) => report::run(config, cmd).await,
+            Command::Held(cmd) => held::run(config, cmd).await,
             Command::Seed(args) => seed::run(config, args).await,
         }
     });

@@ -146,7 +146,7 @@ fn state(r: &report::Model) -> &'static str {
 }
 
 /// The first `max` characters of `s` on one line.
-fn one_line(s: &str, max: usize) -> String {
+pub(crate) fn one_line(s: &str, max: usize) -> String {
     let flat: String = s
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })

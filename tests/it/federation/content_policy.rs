@@ -1,14 +1,15 @@
 //! The content policy (`[content_policy]`): keyword and regex rules, the mention rule
 //! and media domains, on remote posts arriving at the inbox and on local posts, each
-//! decision in the audit log.
+//! decision in the audit log; posts and edits held for review, released or discarded.
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use starling_core::config::{ContentAction, ContentPolicyConfig, ContentRule, RuleScope};
 use starling_core::entities::{inbox_activity, status};
+use starling_core::moderation::held::{self, HeldKind};
 
 use super::eventually;
-use super::peer::{Peer, create_note, deliver};
+use super::peer::{Peer, create_note, create_note_saying, deliver};
 use crate::support::TestApp;
 
 fn rules() -> ContentPolicyConfig {
@@ -71,11 +72,8 @@ async fn remote_posts_pass_the_content_rules_before_they_are_stored() {
     let peer = Peer::start(&["zoe"]).await;
     let zoe = peer.actor("zoe");
     let target = format!("{}/users/{}", app.base, alice.username);
-    let with = |id: &str, content: &str| {
-        let mut create = create_note(&zoe, &peer.note_id(id), &target);
-        create["object"]["content"] = json!(content);
-        create
-    };
+    let with =
+        |id: &str, content: &str| create_note_saying(&zoe, &peer.note_id(id), &target, content);
 
     let spam = with("spam", "<p>Get FREE CRYPTO today</p>");
     let gore = with("gore", "<p>Warning: gore ahead</p>");
@@ -184,4 +182,190 @@ async fn local_posts_pass_the_content_rules_before_they_are_published() {
     assert_eq!(marked["sensitive"], true);
     let plain = app.post_status(&alice, "nothing to see").await;
     assert_eq!(plain["sensitive"], false);
+}
+
+fn holding() -> ContentPolicyConfig {
+    ContentPolicyConfig {
+        rules: vec![ContentRule {
+            name: "gambling".into(),
+            keyword: Some("casino".into()),
+            regex: None,
+            action: ContentAction::Hold,
+            applies_to: RuleScope::All,
+        }],
+        ..ContentPolicyConfig::default()
+    }
+}
+
+fn audit_actions(log: &[starling_core::entities::moderation_log::Model], uri: &str) -> Vec<String> {
+    let mut actions: Vec<String> = log
+        .iter()
+        .filter(|l| l.target == uri)
+        .map(|l| l.action.clone())
+        .collect();
+    actions.reverse();
+    actions
+}
+
+#[tokio::test]
+async fn held_posts_wait_unseen_until_a_moderator_releases_or_discards_them() {
+    let app = TestApp::builder()
+        .config(|c| c.content_policy = holding())
+        .start()
+        .await;
+    let alice = app.user("alice").await;
+    let moderator = app.user("mod").await;
+    let moderator_id: i64 = moderator.id.parse().unwrap();
+    let peer = Peer::start(&["zoe"]).await;
+    let zoe = peer.actor("zoe");
+    let target = format!("{}/users/{}", app.base, alice.username);
+    let with =
+        |id: &str, content: &str| create_note_saying(&zoe, &peer.note_id(id), &target, content);
+    let first = with("first", "<p>the best <b>Casino</b> in town, @alice</p>");
+    let second = with("second", "<p>casino night again</p>");
+    let third = with("third", "<p>casino, last call</p>");
+    // The same post again, in another activity (a relay, a resend).
+    let mut resent = first.clone();
+    resent["id"] = json!(format!("{}/resent", peer.note_id("first")));
+    for activity in [&first, &second, &third, &resent] {
+        assert_eq!(deliver(&app, &peer, "zoe", activity).await.0, 202);
+        processed(&app, activity).await;
+    }
+
+    // Nothing stored, nobody notified; three posts wait (the resent one is the same).
+    for id in ["first", "second", "third"] {
+        assert!(stored(&app, &peer.note_id(id)).await.is_none(), "{id}");
+    }
+    assert!(app.notifications(&alice).await.is_empty());
+    let (waiting, total) = held::list(&app.inst, 10).await.unwrap();
+    assert_eq!(total, 3);
+    let first_held = &waiting[0];
+    assert_eq!(first_held.uri, peer.note_id("first"));
+    assert_eq!(first_held.kind, HeldKind::Create);
+    assert_eq!(first_held.rule, "gambling");
+    assert_eq!(first_held.reason, "matched keyword \"casino\"");
+    assert!(first_held.acct.starts_with("zoe@"), "{}", first_held.acct);
+    assert_eq!(first_held.text(), "the best Casino in town, @alice");
+
+    // The author deletes the third: it no longer waits.
+    let delete = json!({
+        "id": format!("{}#delete", peer.note_id("third")),
+        "type": "Delete",
+        "actor": zoe,
+        "object": peer.note_id("third"),
+    });
+    assert_eq!(deliver(&app, &peer, "zoe", &delete).await.0, 202);
+    processed(&app, &delete).await;
+    let (waiting, total) = held::list(&app.inst, 10).await.unwrap();
+    assert_eq!(total, 2);
+    assert!(waiting.iter().all(|h| h.uri != peer.note_id("third")));
+
+    // Released: stored as if it had just arrived, alice mentioned.
+    let released = held::release(&app.inst, Some(moderator_id), first_held.id)
+        .await
+        .unwrap()
+        .expect("stored");
+    assert_eq!(released.uri, peer.note_id("first"));
+    let mention = app.await_notification(&alice, "mention").await;
+    assert_eq!(mention["status"]["uri"], peer.note_id("first"));
+    assert!(
+        mention["status"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("Casino")
+    );
+    // Discarded: gone for good.
+    let second_held = held::list(&app.inst, 10).await.unwrap().0.remove(0);
+    held::discard(&app.inst, Some(moderator_id), second_held.id)
+        .await
+        .unwrap();
+    assert!(stored(&app, &peer.note_id("second")).await.is_none());
+    assert_eq!(held::list(&app.inst, 10).await.unwrap().1, 0);
+    let again = held::release(&app.inst, Some(moderator_id), second_held.id).await;
+    assert!(
+        matches!(again, Err(starling_core::CoreError::NotFoundMessage(_))),
+        "{again:?}"
+    );
+
+    // Each step is in the audit log, with the moderator who took it.
+    let log = starling_core::moderation::blocks::audit_log(&app.inst, 50)
+        .await
+        .unwrap();
+    assert_eq!(
+        audit_actions(&log, &peer.note_id("first")),
+        ["policy.hold", "policy.hold", "held.release"]
+    );
+    assert_eq!(
+        audit_actions(&log, &peer.note_id("second")),
+        ["policy.hold", "held.discard"]
+    );
+    let release = log.iter().find(|l| l.action == "held.release").unwrap();
+    assert_eq!(release.account_id, Some(moderator_id));
+}
+
+#[tokio::test]
+async fn a_held_edit_leaves_the_post_as_it_was_until_released() {
+    let app = TestApp::builder()
+        .config(|c| c.content_policy = holding())
+        .start()
+        .await;
+    let alice = app.user("alice").await;
+    let peer = Peer::start(&["zoe"]).await;
+    let zoe = peer.actor("zoe");
+    let target = format!("{}/users/{}", app.base, alice.username);
+    let create = create_note(&zoe, &peer.note_id("post"), &target);
+    assert_eq!(deliver(&app, &peer, "zoe", &create).await.0, 202);
+    processed(&app, &create).await;
+    let before = stored(&app, &peer.note_id("post")).await.expect("stored");
+
+    let mut edited = create["object"].clone();
+    edited["content"] = json!("<p>now with a casino link</p>");
+    edited["updated"] = json!(chrono::Utc::now().to_rfc3339());
+    let update = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}#update", peer.note_id("post")),
+        "type": "Update",
+        "actor": zoe,
+        "object": edited,
+    });
+    assert_eq!(deliver(&app, &peer, "zoe", &update).await.0, 202);
+    processed(&app, &update).await;
+    let unchanged = stored(&app, &peer.note_id("post")).await.unwrap();
+    assert_eq!(unchanged.content, before.content);
+    assert!(unchanged.edited_at.is_none());
+
+    let (waiting, _) = held::list(&app.inst, 10).await.unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].kind, HeldKind::Update);
+    // The command line releases it (and says so), as the moderation page does.
+    let (code, out, err) = app.cli(&["held", "list"]).await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains(&waiting[0].id.to_string())
+            && out.contains("update")
+            && out.contains("gambling")
+            && out.contains("now with a casino link"),
+        "{out}"
+    );
+    let (code, out, err) = app
+        .cli(&["held", "release", &waiting[0].id.to_string()])
+        .await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains(&format!("stored as status {}", before.id)),
+        "{out}"
+    );
+    let after = stored(&app, &peer.note_id("post")).await.unwrap();
+    assert!(
+        after.content.contains("now with a casino link"),
+        "{}",
+        after.content
+    );
+    assert!(after.edited_at.is_some());
+    let (code, out, _) = app.cli(&["held", "list"]).await;
+    assert_eq!(code, 0);
+    assert!(out.contains("No posts held for review."), "{out}");
+    let (code, _, err) = app.cli(&["held", "discard", "42"]).await;
+    assert_ne!(code, 0);
+    assert!(err.contains("no post held for review has id 42"), "{err}");
 }

@@ -12,7 +12,7 @@ mod host_loss;
 mod hostile;
 mod inbound;
 mod moderation;
-mod peer;
+pub(crate) mod peer;
 mod reports;
 mod silence;
 mod social;

@@ -167,6 +167,13 @@ pub fn create_note(actor: &str, id: &str, mentioned: &str) -> Value {
     })
 }
 
+/// [`create_note`] with `content` as the note's HTML.
+pub fn create_note_saying(actor: &str, id: &str, mentioned: &str, content: &str) -> Value {
+    let mut create = create_note(actor, id, mentioned);
+    create["object"]["content"] = json!(content);
+    create
+}
+
 /// A public note by `actor` mentioning `mentioned`.
 pub fn note(actor: &str, id: &str, mentioned: &str) -> Value {
     json!({

@@ -1,6 +1,6 @@
 //! The moderation pages under `/admin/moderation`, server-rendered and usable without
 //! JavaScript: domain blocks (with Mastodon CSV import and its dry run), the report
-//! queue, account actions and the audit log.
+//! queue, account actions, the posts held for review and the audit log.
 //!
 //! They use the browser session of `/auth/sign_in`: anonymous visitors are sent there
 //! (and back), users who are not moderators or admins get a 403 page. Every form carries
@@ -26,6 +26,7 @@ use starling_core::entities::{domain_block, report, web_session};
 use starling_core::moderation::accounts::{self as actions, Action, ActionKind, Actor, Undo};
 use starling_core::moderation::blocks::{self, BlockFields, ImportPlan};
 use starling_core::moderation::effects::Direction;
+use starling_core::moderation::held::{self, HeldKind};
 use starling_core::moderation::{Severity, csv, domains};
 use starling_core::paging::Page;
 use starling_core::reports::{self, Person, ReportFilter};
@@ -836,6 +837,106 @@ async fn account_action(
     }
 }
 
+// --- posts held for review -------------------------------------------------------------
+
+const HELD: &str = "/admin/moderation/held";
+
+struct HeldRow {
+    id: i64,
+    held_at: String,
+    kind: &'static str,
+    author: String,
+    rule: String,
+    reason: String,
+    text: String,
+    media: usize,
+    uri: String,
+    /// Linked only when it is an `http(s)` URL.
+    link: bool,
+}
+
+#[derive(Template)]
+#[template(path = "moderation_held.html")]
+struct HeldPage<'a> {
+    site_title: &'a str,
+    username: String,
+    is_admin: bool,
+    csrf_token: String,
+    section: &'static str,
+    posts: Vec<HeldRow>,
+    /// How many wait in all (the page shows the oldest [`LIST_SIZE`]).
+    total: u64,
+}
+
+/// # `GET /admin/moderation/held`
+async fn held_page(State(app): State<AppState>, jar: CookieJar) -> Result<Response, Response> {
+    let staff = page_guard(&app, &jar, HELD, Role::Moderator).await?;
+    let (posts, total) = held::list(&app.inst, LIST_SIZE)
+        .await
+        .map_err(|e| error_page(&app, e))?;
+    let posts = posts
+        .iter()
+        .map(|p| HeldRow {
+            id: p.id,
+            held_at: when(p.held_at),
+            kind: match p.kind {
+                HeldKind::Create => "new post",
+                HeldKind::Update => "edit",
+            },
+            author: match p.acct.split_once('@') {
+                Some((user, domain)) => format!("{user}@{}", domains::to_unicode(domain)),
+                None => p.acct.clone(),
+            },
+            rule: p.rule.clone(),
+            reason: p.reason.clone(),
+            text: p.text(),
+            media: p.post.media.len(),
+            uri: p.uri.clone(),
+            link: p.uri.starts_with("https://") || p.uri.starts_with("http://"),
+        })
+        .collect();
+    Ok(render(
+        StatusCode::OK,
+        &HeldPage {
+            site_title: &app.inst.config.instance.title,
+            username: staff.local.account.username.clone(),
+            is_admin: staff.is_admin(),
+            csrf_token: staff.session.csrf_token.clone(),
+            section: "held",
+            posts,
+            total,
+        },
+    ))
+}
+
+/// # `POST /admin/moderation/held/:id/:verb` (`release`, `discard`)
+async fn held_action(
+    State(app): State<AppState>,
+    jar: CookieJar,
+    Path((id, verb)): Path<(String, String)>,
+    Params(form): Params<CsrfForm>,
+) -> Result<Response, Response> {
+    let staff = form_guard(
+        &app,
+        &jar,
+        form.csrf_token.as_deref(),
+        HELD,
+        Role::Moderator,
+    )
+    .await?;
+    let id = id
+        .parse::<i64>()
+        .map_err(|_| error_page(&app, CoreError::NotFound))?;
+    let by = Some(staff.id());
+    match verb.as_str() {
+        "release" => held::release(&app.inst, by, id).await.map(|_| ()),
+        "discard" => held::discard(&app.inst, by, id).await,
+        _ => Err(CoreError::NotFound),
+    }
+    .map_err(|e| error_page(&app, e))?;
+    Ok(Redirect::to(HELD).into_response())
+}
+
 /// The moderation pages.
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -845,6 +946,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/moderation/domains/{id}/delete", post(delete_block))
         .route(REPORTS, get(reports_page))
         .route("/admin/moderation/reports/{id}/{verb}", post(report_action))
+        .route(HELD, get(held_page))
+        .route("/admin/moderation/held/{id}/{verb}", post(held_action))
         .route(ACCOUNTS, get(accounts_page))
         .route(
             "/admin/moderation/accounts/{id}/{verb}",

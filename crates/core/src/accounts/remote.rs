@@ -205,11 +205,12 @@ pub async fn remove(inst: &Instance, account_id: i64) -> CoreResult<()> {
     Ok(())
 }
 
-/// Deletes a remote account's posts, follows, favourites and notifications and empties
-/// its profile, in the caller's transaction; the row stays.
+/// Deletes a remote account's posts (held ones too), follows, favourites and
+/// notifications and empties its profile, in the caller's transaction; the row stays.
 pub(crate) async fn purge(txn: &DatabaseTransaction, account_id: i64) -> CoreResult<()> {
     crate::statuses::delete_all_of_account(txn, account_id).await?;
     crate::follows::remove_all_of_account(txn, account_id).await?;
+    crate::moderation::held::forget_account(txn, account_id).await?;
     account::Entity::update_many()
         .col_expr(account::Column::DisplayName, Expr::value(""))
         .col_expr(account::Column::Note, Expr::value(""))

@@ -14,6 +14,7 @@ pub mod favourite;
 pub mod federation_host;
 pub mod follow;
 pub mod follow_request;
+pub mod held_post;
 pub mod home_feed;
 pub mod idempotency_key;
 pub mod inbox_activity;

@@ -1,13 +1,15 @@
 //! The content policy: rules every post passes, remote ones before they are stored and
 //! local ones before they are published (`[content_policy]` in the configuration).
 //!
-//! - keyword and regular-expression rules that refuse a post or mark it sensitive;
+//! - keyword and regular-expression rules that refuse a post, mark it sensitive, or
+//!   hold a remote one for review ([`super::held`]);
 //! - the mention rule: a post with more than N mentions from an account younger than M
 //!   days is refused (the classic spam wave);
 //! - media hosted on listed domains is dropped from posts.
 //!
 //! Each rule that acts says why ([`Decision`]), and the decision is written to the
-//! moderation audit log (`policy.reject`, `policy.sensitive`, `policy.drop_media`). The
+//! moderation audit log (`policy.reject`, `policy.hold`, `policy.sensitive`,
+//! `policy.drop_media`). The
 //! rules are compiled once at start: keywords into one Aho-Corasick automaton, so a post
 //! costs one pass over its text whatever the number of keywords.
 
@@ -42,7 +44,7 @@ pub struct Post<'a> {
 pub struct Decision {
     /// The rule's name (`mention limit`, `media domains` for the built-in rules).
     pub rule: String,
-    /// `reject`, `sensitive` or `drop_media`.
+    /// `reject`, `hold`, `sensitive` or `drop_media`.
     pub action: &'static str,
     pub reason: String,
 }
@@ -52,6 +54,8 @@ pub struct Decision {
 pub struct Verdict {
     /// The post is refused.
     pub reject: Option<Decision>,
+    /// The post is held for review (unless also refused: refusal wins).
+    pub hold: Option<Decision>,
     /// The post is to be marked sensitive.
     pub sensitive: bool,
     /// Indexes (in `Post::media_urls`) of the media to drop.
@@ -71,6 +75,9 @@ struct Rule {
 
 impl Rule {
     fn applies(&self, local: bool) -> bool {
+        if local && self.action == ContentAction::Hold {
+            return false;
+        }
         match self.scope {
             RuleScope::All => true,
             RuleScope::Local => local,
@@ -129,6 +136,15 @@ impl ContentPolicy {
                     ));
                 }
             };
+            if r.action == ContentAction::Hold && r.applies_to == RuleScope::Local {
+                return Err((
+                    format!("{key}.applies_to"),
+                    format!(
+                        "rule {:?} holds posts for review, which only remote posts can be (use action = \"reject\" for local posts)",
+                        r.name
+                    ),
+                ));
+            }
             policy.rules.push(Rule {
                 name: r.name.clone(),
                 action: r.action,
@@ -185,6 +201,7 @@ impl ContentPolicy {
                 rule: rule.name.clone(),
                 action: match rule.action {
                     ContentAction::Reject => "reject",
+                    ContentAction::Hold => "hold",
                     ContentAction::Sensitive => "sensitive",
                 },
                 reason: format!("matched {}", rule.what),
@@ -194,6 +211,10 @@ impl ContentPolicy {
                     verdict.reject = Some(decision.clone());
                 }
                 ContentAction::Reject => {}
+                ContentAction::Hold if verdict.hold.is_none() => {
+                    verdict.hold = Some(decision.clone());
+                }
+                ContentAction::Hold => {}
                 ContentAction::Sensitive => verdict.sensitive = true,
             }
             verdict.decisions.push(decision);
@@ -294,17 +315,27 @@ pub async fn log(
     Ok(())
 }
 
+/// Why a remote post is not to be stored now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stopped {
+    /// Refused: dropped.
+    Refused(Decision),
+    /// Held for review ([`super::held`]): kept aside, marked and trimmed as the other
+    /// rules said.
+    Held(Decision),
+}
+
 /// Passes remote posts through the rules before they are stored: marks them
-/// sensitive and drops media as the rules say, and answers, for each, the decision
-/// that refused it, if one did.
+/// sensitive and drops media as the rules say, and answers, for each, why it is not
+/// to be stored now, if it is not.
 pub async fn screen_remote(
     inst: &Instance,
     statuses: &mut [RemoteStatus],
-) -> CoreResult<Vec<Option<Decision>>> {
-    let mut refused = vec![None; statuses.len()];
+) -> CoreResult<Vec<Option<Stopped>>> {
+    let mut stopped = vec![None; statuses.len()];
     let policy = &inst.content_policy;
     if policy.is_empty() || statuses.is_empty() {
-        return Ok(refused);
+        return Ok(stopped);
     }
     let authors: std::collections::HashMap<i64, (String, DateTime<Utc>)> = account::Entity::find()
         .select_only()
@@ -320,7 +351,7 @@ pub async fn screen_remote(
         .map(|(id, user, domain, at)| (id, (format!("{user}@{}", domain.unwrap_or_default()), at)))
         .collect();
     let now = Utc::now();
-    for (s, refusal) in statuses.iter_mut().zip(refused.iter_mut()) {
+    for (s, stop) in statuses.iter_mut().zip(stopped.iter_mut()) {
         let Some((acct, created_at)) = authors.get(&s.account_id) else {
             continue;
         };
@@ -339,10 +370,11 @@ pub async fn screen_remote(
             continue;
         }
         log(inst, &s.uri, acct, &verdict.decisions).await?;
-        if verdict.reject.is_some() {
-            *refusal = verdict.reject;
+        if let Some(d) = verdict.reject {
+            *stop = Some(Stopped::Refused(d));
             continue;
         }
+        *stop = verdict.hold.map(Stopped::Held);
         if verdict.sensitive {
             s.sensitive = true;
         }
@@ -353,7 +385,7 @@ pub async fn screen_remote(
             keep
         });
     }
-    Ok(refused)
+    Ok(stopped)
 }
 
 /// Passes a local post (or edit) through the rules before it is published: an error
@@ -563,6 +595,40 @@ mod tests {
             ContentPolicy::new(&ContentPolicyConfig::default())
                 .unwrap()
                 .is_empty()
+        );
+        let mut local_hold = rule("x", Some("a"), None, ContentAction::Hold);
+        local_hold.applies_to = RuleScope::Local;
+        let err = ContentPolicy::new(&ContentPolicyConfig {
+            rules: vec![local_hold],
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert_eq!(err.0, "content_policy.rules[0].applies_to");
+        assert!(err.1.contains("only remote posts"), "{}", err.1);
+    }
+
+    #[test]
+    fn hold_rules_hold_remote_posts_only_and_refusal_wins() {
+        let p = ContentPolicy::new(&ContentPolicyConfig {
+            rules: vec![
+                rule("review", Some("casino"), None, ContentAction::Hold),
+                rule("spam", Some("free crypto"), None, ContentAction::Reject),
+            ],
+            ..Default::default()
+        })
+        .unwrap();
+        let v = p.check(&post("casino tonight", 0, 100, vec![]), Utc::now());
+        assert_eq!(v.hold.expect("held").rule, "review");
+        assert!(v.reject.is_none());
+        assert_eq!(v.decisions[0].action, "hold");
+        let v = p.check(&post("casino with free crypto", 0, 100, vec![]), Utc::now());
+        assert!(v.hold.is_some() && v.reject.is_some(), "both say so");
+        let mut local = post("casino tonight", 0, 100, vec![]);
+        local.local = true;
+        assert_eq!(
+            p.check(&local, Utc::now()),
+            Verdict::default(),
+            "a local post is never held"
         );
     }
 }

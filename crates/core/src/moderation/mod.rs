@@ -16,6 +16,7 @@ pub mod content;
 pub mod csv;
 pub mod domains;
 pub mod effects;
+pub mod held;
 pub mod measures;
 pub mod subscriptions;
 

@@ -16,6 +16,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
     IntoActiveModel, QueryFilter, QuerySelect, Set, TransactionTrait, Unchanged,
 };
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::edit::{
@@ -30,6 +31,8 @@ use crate::entities::{account, media_attachment, status, status_mention};
 use crate::error::{CoreError, CoreResult};
 use crate::id::id_at;
 use crate::instance::Instance;
+use crate::moderation::content::Stopped;
+use crate::moderation::held::{self, HeldKind};
 use crate::text;
 
 /// Attachments kept of one remote status (Mastodon's `ACTIVITYPUB_STATUS_ATTACHMENT_MAX`).
@@ -38,7 +41,7 @@ pub const MAX_REMOTE_ATTACHMENTS: usize = 16;
 const MEDIA_KINDS: &[&str] = &["image", "video", "gifv", "audio", "unknown"];
 
 /// An attachment of a remote status.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RemoteMedia {
     pub remote_url: String,
     /// `image`, `video`, `gifv`, `audio` or `unknown`.
@@ -52,8 +55,9 @@ pub struct RemoteMedia {
     pub focus: Option<(f64, f64)>,
 }
 
-/// A status of a remote account, as federation parsed it.
-#[derive(Debug, Clone)]
+/// A status of a remote account, as federation parsed it (serialisable: a post held
+/// for review is kept in this form).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RemoteStatus {
     /// The ActivityPub id.
     pub uri: String,
@@ -109,28 +113,45 @@ pub async fn ingest_many(
     inst: &Instance,
     mut statuses: Vec<RemoteStatus>,
 ) -> CoreResult<Vec<CoreResult<(status::Model, bool)>>> {
-    // The content policy first: what it refuses is answered as refused, in place.
-    let refused = crate::moderation::content::screen_remote(inst, &mut statuses).await?;
-    if refused.iter().all(Option::is_none) {
+    // The content policy first: what it refuses or holds is answered so, in place.
+    let stopped = crate::moderation::content::screen_remote(inst, &mut statuses).await?;
+    if stopped.iter().all(Option::is_none) {
         return store_many(inst, statuses).await;
     }
     let mut kept = Vec::new();
-    for (s, r) in statuses.into_iter().zip(&refused) {
-        if r.is_none() {
-            kept.push(s);
+    for (s, stop) in statuses.into_iter().zip(&stopped) {
+        match stop {
+            None => kept.push(s),
+            Some(Stopped::Held(d)) => held::hold(inst, HeldKind::Create, &s, d).await?,
+            Some(Stopped::Refused(_)) => {}
         }
     }
     let mut stored = store_many(inst, kept).await?.into_iter();
-    Ok(refused
+    Ok(stopped
         .into_iter()
-        .map(|r| match r {
-            Some(d) => Err(CoreError::Forbidden(format!(
-                "refused by the content policy ({}: {})",
-                d.rule, d.reason
-            ))),
+        .map(|stop| match stop {
+            Some(stop) => Err(stopped_error(&stop)),
             None => stored.next().unwrap_or(Err(CoreError::NotFound)),
         })
         .collect())
+}
+
+/// What the inbox (or a fetch) hears of a post the content policy stopped.
+fn stopped_error(stop: &Stopped) -> CoreError {
+    CoreError::Forbidden(match stop {
+        Stopped::Refused(d) => format!("refused by the content policy ({}: {})", d.rule, d.reason),
+        Stopped::Held(d) => format!(
+            "held for review by the moderators ({}: {})",
+            d.rule, d.reason
+        ),
+    })
+}
+
+/// Stores a remote status that has passed the content policy already (a held post
+/// released by a moderator), as [`ingest`] would.
+pub(crate) async fn store(inst: &Instance, s: RemoteStatus) -> CoreResult<(status::Model, bool)> {
+    let mut results = store_many(inst, vec![s]).await?;
+    results.pop().unwrap_or(Err(CoreError::NotFound))
 }
 
 /// [`ingest_many`] once the content policy has passed the statuses.
@@ -351,19 +372,34 @@ pub async fn update(inst: &Instance, s: RemoteStatus) -> CoreResult<Option<statu
     if current.account_id != s.account_id || current.local || current.reblog_of_id.is_some() {
         return Ok(None);
     }
-    // An edit passes the content policy as a new post does; a refused one is not applied.
+    // An edit passes the content policy as a new post does: a refused one is not
+    // applied, a held one waits for a moderator.
     let mut screened = [s];
-    if let Some(d) = crate::moderation::content::screen_remote(inst, &mut screened)
+    let stop = crate::moderation::content::screen_remote(inst, &mut screened)
         .await?
         .pop()
-        .flatten()
-    {
-        return Err(CoreError::Forbidden(format!(
-            "refused by the content policy ({}: {})",
-            d.rule, d.reason
-        )));
-    }
+        .flatten();
     let [s] = screened;
+    let Some(stop) = stop else {
+        return apply_update(inst, s).await;
+    };
+    if let Stopped::Held(d) = &stop {
+        held::hold(inst, HeldKind::Update, &s, d).await?;
+    }
+    Err(stopped_error(&stop))
+}
+
+/// Applies an edit that has passed the content policy (as [`update`] does after it).
+pub(crate) async fn apply_update(
+    inst: &Instance,
+    s: RemoteStatus,
+) -> CoreResult<Option<status::Model>> {
+    let Some(current) = find_on(&inst.store.write, &s.uri).await? else {
+        return Ok(None);
+    };
+    if current.account_id != s.account_id || current.local || current.reblog_of_id.is_some() {
+        return Ok(None);
+    }
     let now = Utc::now();
     let edited_at = s.edited_at.unwrap_or(now).min(now);
     if current.edited_at.is_some_and(|stored| stored >= edited_at) {
@@ -475,6 +511,8 @@ pub async fn update(inst: &Instance, s: RemoteStatus) -> CoreResult<Option<statu
 /// Deletes the status with `uri` on behalf of `actor_account_id`, who must be its
 /// author (Forbidden otherwise). Returns whether there was such a status.
 pub async fn delete(inst: &Instance, uri: &str, actor_account_id: i64) -> CoreResult<bool> {
+    // Whatever of it waits for review goes too.
+    held::forget_post(&inst.store.write, uri, actor_account_id).await?;
     let Some(status) = find_on(&inst.store.write, uri).await? else {
         return Ok(false);
     };

@@ -37,7 +37,8 @@ pub const MAX_DESCENDANTS_ANONYMOUS: usize = 60;
 pub const MAX_DESCENDANT_DEPTH: usize = 20;
 
 /// Who can see a status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Visibility {
     /// Everyone, in public timelines.
     Public,
