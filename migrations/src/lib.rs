@@ -17,6 +17,7 @@ mod m20261201_000005_blocklist_subscriptions;
 mod m20261201_000006_severed_relationships;
 mod m20261201_000007_account_actions;
 mod m20261202_000001_held_posts;
+mod m20261202_000002_notification_reports;
 
 /// All migrations, oldest first.
 #[derive(Debug)]
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_severed_relationships::Migration),
             Box::new(m20261201_000007_account_actions::Migration),
             Box::new(m20261202_000001_held_posts::Migration),
+            Box::new(m20261202_000002_notification_reports::Migration),
         ]
     }
 }

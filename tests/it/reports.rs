@@ -590,3 +590,88 @@ async fn the_command_line_lists_resolves_and_reopens_reports() {
         ]
     );
 }
+
+/// `GET /api/v1/notifications?types[]=admin.report` of `user`.
+async fn report_notifications(app: &TestApp, user: &User) -> Vec<Value> {
+    app.get(
+        "/api/v1/notifications?types[]=admin.report",
+        Some(&user.token),
+    )
+    .await
+    .expect(200)
+    .as_array()
+    .cloned()
+    .unwrap()
+}
+
+#[tokio::test]
+async fn moderators_and_admins_are_notified_of_new_reports() {
+    let app = TestApp::start().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let carol = app.user("carol").await;
+    let staff = moderator(&app).await;
+    let root = app
+        .user_with_scopes("root", Role::Admin, "read write")
+        .await;
+    let post = app.post_status(&bob, "reported words").await;
+    let first = report(
+        &app,
+        &alice,
+        json!({"account_id": bob.id, "status_ids": [post["id"]], "comment": "rude", "category": "spam"}),
+    )
+    .await
+    .expect(200);
+
+    // Mastodon's `admin.report`: from the reporter, with the Report entity.
+    for user in [&staff, &root] {
+        let got = report_notifications(&app, user).await;
+        assert_eq!(got.len(), 1, "{}: {got:?}", user.username);
+        let n = &got[0];
+        assert_eq!(n["type"], "admin.report");
+        assert_eq!(n["account"]["id"], alice.id);
+        assert_eq!(n["report"]["id"], first["id"]);
+        assert_eq!(n["report"]["comment"], "rude");
+        assert_eq!(n["report"]["category"], "spam");
+        assert_eq!(n["report"]["action_taken"], false);
+        assert_eq!(n["report"]["status_ids"], json!([post["id"]]));
+        assert_eq!(n["report"]["target_account"]["id"], bob.id);
+    }
+    // Users are not told; nor is the target.
+    assert!(report_notifications(&app, &carol).await.is_empty());
+    assert!(report_notifications(&app, &bob).await.is_empty());
+
+    // Another report on bob while the first is open: staff know already.
+    report(
+        &app,
+        &carol,
+        json!({"account_id": bob.id, "comment": "again"}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(report_notifications(&app, &staff).await.len(), 1);
+    // Once it is resolved, a new one is news again; a moderator reporting is not told
+    // of their own report.
+    for r in open_reports(&app, &staff).await {
+        let id = r["id"].as_str().unwrap();
+        app.post_json(
+            &format!("/api/v1/admin/reports/{id}/resolve"),
+            Some(&staff.token),
+            json!({}),
+        )
+        .await
+        .expect(200);
+    }
+    report(
+        &app,
+        &staff,
+        json!({"account_id": bob.id, "comment": "third"}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(report_notifications(&app, &staff).await.len(), 1);
+    let root_sees = report_notifications(&app, &root).await;
+    assert_eq!(root_sees.len(), 2, "{root_sees:?}");
+    assert_eq!(root_sees[0]["report"]["comment"], "third");
+    assert_eq!(root_sees[0]["account"]["id"], staff.id);
+}

@@ -36,6 +36,36 @@ pub async fn notify_many(
     kind: &str,
     status_id: Option<i64>,
 ) -> CoreResult<()> {
+    insert(conn, recipients, from, kind, status_id, None).await
+}
+
+/// Writes an `admin.report` notification of report `report_id`, filed by `reporter`,
+/// to each of `recipients`.
+pub(crate) async fn notify_report(
+    conn: &impl ConnectionTrait,
+    recipients: &[i64],
+    reporter: i64,
+    report_id: i64,
+) -> CoreResult<()> {
+    insert(
+        conn,
+        recipients,
+        reporter,
+        "admin.report",
+        None,
+        Some(report_id),
+    )
+    .await
+}
+
+async fn insert(
+    conn: &impl ConnectionTrait,
+    recipients: &[i64],
+    from: i64,
+    kind: &str,
+    status_id: Option<i64>,
+    report_id: Option<i64>,
+) -> CoreResult<()> {
     if recipients.is_empty() {
         return Ok(());
     }
@@ -48,6 +78,7 @@ pub async fn notify_many(
             kind: sea_orm::Set(kind.to_string()),
             status_id: sea_orm::Set(status_id),
             created_at: sea_orm::Set(now),
+            report_id: sea_orm::Set(report_id),
         }
     }))
     .exec_without_returning(conn)

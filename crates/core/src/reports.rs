@@ -8,15 +8,19 @@
 //! an [`Event::ReportForwarded`] in the report's transaction, and the federation crate
 //! turns it into a `Flag` from the instance actor through the durable delivery queue.
 //! "Action taken" is Mastodon's: a report is resolved when `action_taken_at` is set.
+//! Moderators and admins hear of a new report through an `admin.report` notification,
+//! written in the report's transaction.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 
+use crate::accounts::Role;
 use crate::entities::{account, report, status, user};
 use crate::error::{CoreError, CoreResult};
 use crate::events::{self, Event};
@@ -197,6 +201,7 @@ pub async fn create(
     };
     let txn = inst.store.begin().await?;
     model.clone().into_active_model().insert(&txn).await?;
+    notify_staff(&txn, &model).await?;
     if let Some(domains) = domains {
         let event = Event::ReportForwarded {
             report_id: model.id,
@@ -258,27 +263,64 @@ pub async fn record(inst: &Instance, r: IncomingReport) -> CoreResult<i64> {
     {
         return Ok(existing.id);
     }
-    let id = next_id();
     let now = Utc::now();
-    report::Entity::insert(report::ActiveModel {
-        id: Set(id),
-        account_id: Set(r.reporter_id),
-        target_account_id: Set(r.target_id),
-        status_ids: Set(to_json(&r.status_ids)),
-        comment: Set(r.comment.chars().take(MAX_REMOTE_COMMENT_CHARS).collect()),
-        category: Set(Category::Other.as_str().into()),
-        rule_ids: Set("[]".into()),
-        forwarded: Set(false),
-        uri: Set(r.uri),
-        assigned_account_id: Set(None),
-        action_taken_by_account_id: Set(None),
-        action_taken_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    })
-    .exec_without_returning(&inst.store.write)
-    .await?;
-    Ok(id)
+    let model = report::Model {
+        id: next_id(),
+        account_id: r.reporter_id,
+        target_account_id: r.target_id,
+        status_ids: to_json(&r.status_ids),
+        comment: r.comment.chars().take(MAX_REMOTE_COMMENT_CHARS).collect(),
+        category: Category::Other.as_str().into(),
+        rule_ids: "[]".into(),
+        forwarded: false,
+        uri: r.uri,
+        assigned_account_id: None,
+        action_taken_by_account_id: None,
+        action_taken_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let txn = inst.store.begin().await?;
+    model.clone().into_active_model().insert(&txn).await?;
+    notify_staff(&txn, &model).await?;
+    txn.commit().await?;
+    Ok(model.id)
+}
+
+/// Tells the moderators and admins of a new report (Mastodon's `admin.report`
+/// notification), unless its target has another open report already, as Mastodon
+/// does: they know of that one. Neither the reporter nor the target is told, when
+/// either is staff.
+async fn notify_staff(txn: &DatabaseTransaction, r: &report::Model) -> CoreResult<()> {
+    let open_siblings = report::Entity::find()
+        .filter(report::Column::TargetAccountId.eq(r.target_account_id))
+        .filter(report::Column::ActionTakenAt.is_null())
+        .filter(report::Column::Id.ne(r.id))
+        .count(txn)
+        .await?;
+    if open_siblings > 0 {
+        return Ok(());
+    }
+    let staff: Vec<i64> = user::Entity::find()
+        .select_only()
+        .column(user::Column::AccountId)
+        .filter(user::Column::Role.is_in([Role::Moderator.as_str(), Role::Admin.as_str()]))
+        .filter(user::Column::Approved.eq(true))
+        .filter(user::Column::Disabled.eq(false))
+        .filter(user::Column::AccountId.is_not_in([r.account_id, r.target_account_id]))
+        .filter(
+            user::Column::AccountId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(account::Column::Id)
+                    .from(account::Entity)
+                    .and_where(account::Column::SuspendedAt.is_null())
+                    .to_owned(),
+            ),
+        )
+        .into_tuple()
+        .all(txn)
+        .await?;
+    crate::notifications::notify_report(txn, &staff, r.account_id, r.id).await
 }
 
 /// Reports against `target_id`, newest first.

@@ -8,8 +8,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::accounts;
 use crate::entities::{
-    account, favourite, media_attachment, notification, oauth_application, status, status_mention,
-    status_pin, status_tag, tag,
+    account, favourite, media_attachment, notification, oauth_application, report, status,
+    status_mention, status_pin, status_tag, tag,
 };
 use crate::error::CoreResult;
 use crate::instance::Instance;
@@ -238,10 +238,12 @@ pub struct NotificationView {
     pub status: Option<StatusView>,
     /// For `severed_relationships`: the event that severed the follows.
     pub severance: Option<crate::moderation::effects::SeveranceEvent>,
+    /// For `admin.report`: the report and its target.
+    pub report: Option<(report::Model, account::Model)>,
 }
 
 /// Loads views of notifications for their recipient `viewer`, in order. Notifications
-/// whose status has gone are skipped.
+/// whose status or report has gone are skipped.
 pub async fn notification_views(
     inst: &Instance,
     notifications: Vec<notification::Model>,
@@ -278,6 +280,24 @@ pub async fn notification_views(
     } else {
         crate::moderation::effects::events_of_notifications(conn, &severed).await?
     };
+    let report_ids: Vec<i64> = notifications.iter().filter_map(|n| n.report_id).collect();
+    let reports: HashMap<i64, report::Model> = if report_ids.is_empty() {
+        HashMap::new()
+    } else {
+        report::Entity::find()
+            .filter(report::Column::Id.is_in(report_ids))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r))
+            .collect()
+    };
+    let targets: HashMap<i64, account::Model> =
+        accounts::get_many(conn, reports.values().map(|r| r.target_account_id))
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect();
     Ok(notifications
         .into_iter()
         .filter_map(|n| {
@@ -287,11 +307,19 @@ pub async fn notification_views(
                 None => None,
             };
             let severance = severances.remove(&n.id);
+            let report = match n.report_id {
+                Some(id) => {
+                    let r = reports.get(&id)?;
+                    Some((r.clone(), targets.get(&r.target_account_id)?.clone()))
+                }
+                None => None,
+            };
             Some(NotificationView {
                 notification: n,
                 account,
                 status,
                 severance,
+                report,
             })
         })
         .collect())

@@ -183,6 +183,9 @@ async fn a_remote_block_severs_the_follow() {
 async fn a_flag_becomes_a_report() {
     let app = TestApp::start().await;
     let alice = app.user("alice").await;
+    let moderator = app
+        .user_with_scopes("mod", starling_core::accounts::Role::Moderator, "read")
+        .await;
     let status = app.post_status(&alice, "reported post").await;
     let peer = Peer::start(&["mod"]).await;
     let flag = json!({
@@ -206,6 +209,17 @@ async fn a_flag_becomes_a_report() {
     assert_eq!(
         report.status_ids,
         format!("[{}]", status["id"].as_str().unwrap())
+    );
+    // Moderators are told, as of a local report.
+    let told = app.await_notification(&moderator, "admin.report").await;
+    assert_eq!(told["report"]["id"], report.id.to_string());
+    assert_eq!(told["report"]["comment"], "spam from your user");
+    assert!(
+        told["account"]["acct"]
+            .as_str()
+            .unwrap()
+            .starts_with("mod@"),
+        "from the flagging actor: {told}"
     );
     // The same Flag again is the same report.
     assert_eq!(deliver(&app, &peer, "mod", &flag).await.0, 202);

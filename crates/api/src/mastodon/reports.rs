@@ -18,7 +18,7 @@ use crate::params::{Params, de};
 use crate::state::AppState;
 
 /// Mastodon's `Report`, as the reporter sees it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub id: String,
     pub action_taken: bool,

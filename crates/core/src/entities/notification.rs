@@ -13,6 +13,8 @@ pub struct Model {
     pub kind: String,
     pub status_id: Option<i64>,
     pub created_at: DateTimeUtc,
+    /// For `admin.report`: the report.
+    pub report_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

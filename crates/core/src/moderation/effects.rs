@@ -464,6 +464,7 @@ async fn notify_severed(
             kind: Set("severed_relationships".into()),
             status_id: Set(None),
             created_at: Set(at),
+            report_id: Set(None),
         })
         .exec_without_returning(txn)
         .await?;

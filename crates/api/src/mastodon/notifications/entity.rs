@@ -6,6 +6,7 @@ use starling_core::views::NotificationView;
 
 use crate::mastodon::accounts::entity::Account;
 use crate::mastodon::format::timestamp;
+use crate::mastodon::reports::Report;
 use crate::mastodon::statuses::entity::Status;
 
 #[derive(Debug, Clone, Serialize)]
@@ -21,6 +22,9 @@ pub struct Notification {
     /// For `severed_relationships`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<RelationshipSeveranceEvent>,
+    /// For `admin.report`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<Report>,
 }
 
 /// [RelationshipSeveranceEvent](https://docs.joinmastodon.org/entities/RelationshipSeveranceEvent/).
@@ -55,6 +59,10 @@ impl Notification {
                 following_count: e.following_count,
                 created_at: timestamp(e.created_at),
             }),
+            report: v
+                .report
+                .as_ref()
+                .map(|(r, target)| Report::build(r, Account::build(inst, target, None))),
         }
     }
 }
