@@ -1,6 +1,6 @@
 // Drives the moderation page (/admin/moderation) in headless Chromium with JavaScript
 // turned off, through playwright-core (pinned in package-lock.json) and Debian's
-// /usr/bin/chromium: sign-in, domain blocks, CSV import (dry run, import, bad file),
+// /usr/bin/chromium: sign-in, domain blocks, CSV import (dry run, import, bad file, upload),
 // deletion, accounts, the audit log, the CSRF check and the 403 for plain users.
 // Prints `PASS: name` / `FAIL: name: reason` lines for run.sh; exits 1 on any failure.
 import { chromium } from "playwright-core";
@@ -148,6 +148,24 @@ await check("a bad CSV shows the error naming the line and changes nothing", asy
   expect(error.includes("line 3"), `error: ${error}`);
   expect((await blockRow(page, "fine.example").count()) === 0, "fine.example was imported");
   expect((await page.locator("#import-plan").count()) === 0, "a plan was shown");
+});
+
+await check("a CSV file chosen with the file input is read as a pasted one", async () => {
+  await page.goto(BASE + "/admin/moderation/domains");
+  const file = "#domain,#severity\nuploaded.example,silence\n";
+  await page.setInputFiles('input[name="file"]', {
+    name: "blocks.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from(file),
+  });
+  await submit(page, page.getByRole("button", { name: "Dry run" }));
+  const plan = await page.textContent("#import-plan");
+  expect(plan.includes("uploaded.example: silence"), `plan: ${plan}`);
+  expect((await blockRow(page, "uploaded.example").count()) === 0, "blocked by a dry run");
+  // What the dry run read is in the text box: Import applies exactly that.
+  expect((await page.inputValue('textarea[name="csv"]')) === file, "the file's text is not in the box");
+  await submit(page, page.getByRole("button", { name: "Import", exact: true }));
+  expect((await blockRow(page, "uploaded.example").count()) === 1, "uploaded.example not imported");
 });
 
 await check("a block is deleted with its button", async () => {

@@ -319,6 +319,126 @@ async fn forms_without_the_session_csrf_token_are_refused() {
 }
 
 #[tokio::test]
+async fn moderators_mark_accounts_sensitive_and_disable_logins_from_the_list() {
+    let app = TestApp::start().await;
+    let moderator = app
+        .user_with_scopes("mod", Role::Moderator, "read write")
+        .await;
+    let alice = app.user("alice").await;
+    let cookie = sign_in(&app, &moderator).await;
+    let accounts = "/admin/moderation/accounts?origin=local";
+    let list = page(&app, accounts, &cookie).await;
+    let csrf = form_input(&list.text, "csrf_token").expect("csrf token");
+    for verb in ["sensitive", "disable"] {
+        let path = format!("/admin/moderation/accounts/{}/{verb}", alice.id);
+        assert!(list.text.contains(&path), "{verb}: {}", list.text);
+        let done = post(&app, &path, &cookie, &[("csrf_token", &csrf)]).await;
+        assert_eq!(done.status.as_u16(), 303, "{verb}: {}", done.text);
+    }
+    let list = page(&app, accounts, &cookie).await;
+    assert!(
+        list.text.contains("<td>disabled, sensitive</td>"),
+        "{}",
+        list.text
+    );
+    for verb in ["unsensitive", "enable"] {
+        let path = format!("/admin/moderation/accounts/{}/{verb}", alice.id);
+        assert!(list.text.contains(&path), "{verb}: {}", list.text);
+        let done = post(&app, &path, &cookie, &[("csrf_token", &csrf)]).await;
+        assert_eq!(done.status.as_u16(), 303, "{verb}: {}", done.text);
+    }
+    let list = page(&app, accounts, &cookie).await;
+    let row = list
+        .text
+        .split(&format!("data-acct=\"{}\"", alice.username))
+        .nth(1)
+        .and_then(|r| r.split("</tr>").next())
+        .expect("alice's row");
+    assert!(row.contains("<td>active</td>"), "{row}");
+    // An unknown verb is not found, and changes nothing.
+    let unknown = post(
+        &app,
+        &format!("/admin/moderation/accounts/{}/explode", alice.id),
+        &cookie,
+        &[("csrf_token", &csrf)],
+    )
+    .await;
+    assert_eq!(unknown.status.as_u16(), 404, "{}", unknown.text);
+
+    let log = blocks::audit_log(&app.inst, 10).await.unwrap();
+    let mut actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    actions.reverse();
+    assert_eq!(
+        actions,
+        [
+            "account.sensitive",
+            "account.disable",
+            "account.unsensitive",
+            "account.enable"
+        ]
+    );
+    assert!(
+        log.iter()
+            .all(|e| e.account_id.map(|a| a.to_string()) == Some(moderator.id.clone()))
+    );
+}
+
+#[tokio::test]
+async fn an_uploaded_csv_file_is_dry_run_then_imported() {
+    let app = TestApp::start().await;
+    let root = app
+        .user_with_scopes("root", Role::Admin, "read write")
+        .await;
+    let cookie = sign_in(&app, &root).await;
+    let domains = page(&app, "/admin/moderation/domains", &cookie).await;
+    let csrf = form_input(&domains.text, "csrf_token").expect("csrf token");
+    let file = "#domain,#severity,#reject_media\nuploaded.example,silence,true\n";
+    let upload = |action: &'static str, csv: &'static str| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf_token", csrf.clone())
+            .text("action", action)
+            .text("csv", csv)
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(file.as_bytes().to_vec())
+                    .file_name("blocks.csv")
+                    .mime_str("text/csv")
+                    .unwrap(),
+            );
+        app.send(
+            app.request(Method::POST, "/admin/moderation/domains/import", None)
+                .header("cookie", &cookie)
+                .multipart(form),
+        )
+    };
+
+    // The file wins over the text box; a dry run shows it and puts it in the box.
+    let dry = upload("dry_run", "ignored.example").await;
+    assert_eq!(dry.status.as_u16(), 200, "{}", dry.text);
+    assert!(
+        dry.text.contains("uploaded.example: silence"),
+        "{}",
+        dry.text
+    );
+    assert!(!dry.text.contains("ignored.example"), "{}", dry.text);
+    assert_eq!(
+        html_unescape(&dry.text)
+            .split("<textarea name=\"csv\">")
+            .nth(1)
+            .and_then(|t| t.split("</textarea>").next()),
+        Some(file)
+    );
+    assert!(blocks::all_blocks(&app.inst).await.unwrap().is_empty());
+
+    let done = upload("import", "").await;
+    assert_eq!(done.status.as_u16(), 200, "{}", done.text);
+    let list = blocks::all_blocks(&app.inst).await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].domain, "uploaded.example");
+    assert!(list[0].reject_media);
+}
+
+#[tokio::test]
 async fn moderators_release_and_discard_held_posts() {
     use starling_core::config::{ContentAction, ContentPolicyConfig, ContentRule, RuleScope};
     use starling_core::moderation::held;

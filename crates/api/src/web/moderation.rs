@@ -34,8 +34,12 @@ use starling_core::{CoreError, Instance};
 
 use crate::error::ApiError;
 use crate::oauth::authorize::{MessagePage, current_session, render};
-use crate::params::{Params, de};
+use crate::params::{Params, ParamsWithFiles, de};
 use crate::state::AppState;
+
+/// What a page handler answers: the page, or the page that says why not (sign in, not
+/// allowed, an error), so that guards and core errors end a handler with `?`.
+type Answer = Result<Response, Response>;
 
 /// Rows shown per list, and entries of the audit log.
 const LIST_SIZE: u64 = 100;
@@ -180,19 +184,14 @@ struct OverviewPage<'a> {
 }
 
 /// # `GET /admin/moderation`
-async fn overview(State(app): State<AppState>, jar: CookieJar) -> Response {
-    let staff = match page_guard(&app, &jar, "/admin/moderation", Role::Moderator).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let rows = match blocks::audit_log(&app.inst, LOG_SIZE).await {
-        Ok(r) => r,
-        Err(e) => return error_page(&app, e),
-    };
-    let people = match reports::people(&app.inst, rows.iter().filter_map(|r| r.account_id)).await {
-        Ok(p) => p,
-        Err(e) => return error_page(&app, e),
-    };
+async fn overview(State(app): State<AppState>, jar: CookieJar) -> Answer {
+    let staff = page_guard(&app, &jar, "/admin/moderation", Role::Moderator).await?;
+    let rows = blocks::audit_log(&app.inst, LOG_SIZE)
+        .await
+        .map_err(|e| error_page(&app, e))?;
+    let people = reports::people(&app.inst, rows.iter().filter_map(|r| r.account_id))
+        .await
+        .map_err(|e| error_page(&app, e))?;
     let log = rows
         .into_iter()
         .map(|r| LogRow {
@@ -209,7 +208,7 @@ async fn overview(State(app): State<AppState>, jar: CookieJar) -> Response {
             details: r.details,
         })
         .collect();
-    render(
+    Ok(render(
         StatusCode::OK,
         &OverviewPage {
             site_title: &app.inst.config.instance.title,
@@ -219,7 +218,7 @@ async fn overview(State(app): State<AppState>, jar: CookieJar) -> Response {
             section: "log",
             log,
         },
-    )
+    ))
 }
 
 // --- domain blocks ----------------------------------------------------------------------
@@ -349,11 +348,10 @@ async fn domains_page(
     staff: &Staff,
     status: StatusCode,
     fill: impl FnOnce(&mut DomainsPage<'_>),
-) -> Response {
-    let list = match blocks::all_blocks(&app.inst).await {
-        Ok(l) => l,
-        Err(e) => return error_page(app, e),
-    };
+) -> Answer {
+    let list = blocks::all_blocks(&app.inst)
+        .await
+        .map_err(|e| error_page(app, e))?;
     let mut page = DomainsPage {
         site_title: &app.inst.config.instance.title,
         username: staff.local.account.username.clone(),
@@ -368,15 +366,13 @@ async fn domains_page(
         csv_text: String::new(),
     };
     fill(&mut page);
-    render(status, &page)
+    Ok(render(status, &page))
 }
 
 /// # `GET /admin/moderation/domains`
-async fn domains(State(app): State<AppState>, jar: CookieJar) -> Response {
-    match page_guard(&app, &jar, DOMAINS, Role::Admin).await {
-        Ok(staff) => domains_page(&app, &staff, StatusCode::OK, |_| {}).await,
-        Err(r) => r,
-    }
+async fn domains(State(app): State<AppState>, jar: CookieJar) -> Answer {
+    let staff = page_guard(&app, &jar, DOMAINS, Role::Admin).await?;
+    domains_page(&app, &staff, StatusCode::OK, |_| {}).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -404,12 +400,8 @@ async fn create_block(
     State(app): State<AppState>,
     jar: CookieJar,
     Params(form): Params<BlockForm>,
-) -> Response {
-    let staff = match form_guard(&app, &jar, form.csrf_token.as_deref(), DOMAINS, Role::Admin).await
-    {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let staff = form_guard(&app, &jar, form.csrf_token.as_deref(), DOMAINS, Role::Admin).await?;
     let domain = form.domain.unwrap_or_default();
     let result = match Severity::parse(form.severity.as_deref().unwrap_or("suspend")) {
         Ok(severity) => {
@@ -426,7 +418,7 @@ async fn create_block(
         Err(e) => Err(e),
     };
     match result {
-        Ok(_) => Redirect::to(DOMAINS).into_response(),
+        Ok(_) => Ok(Redirect::to(DOMAINS).into_response()),
         Err(e) => {
             let (status, text) = form_problem(e);
             domains_page(&app, &staff, status, |p| {
@@ -466,19 +458,23 @@ async fn delete_block(
     jar: CookieJar,
     Path(id): Path<String>,
     Params(form): Params<CsrfForm>,
-) -> Response {
-    let staff = match form_guard(&app, &jar, form.csrf_token.as_deref(), DOMAINS, Role::Admin).await
-    {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let Ok(id) = id.parse::<i64>() else {
-        return error_page(&app, CoreError::NotFound);
-    };
-    match blocks::delete_block(&app.inst, Some(staff.id()), id).await {
-        Ok(_) => Redirect::to(DOMAINS).into_response(),
-        Err(e) => error_page(&app, e),
-    }
+) -> Answer {
+    let staff = form_guard(&app, &jar, form.csrf_token.as_deref(), DOMAINS, Role::Admin).await?;
+    let id = path_id(&app, &id)?;
+    blocks::delete_block(&app.inst, Some(staff.id()), id)
+        .await
+        .map_err(|e| error_page(&app, e))?;
+    Ok(Redirect::to(DOMAINS).into_response())
+}
+
+/// The id in a form's path; not a number is not found.
+#[expect(
+    clippy::result_large_err,
+    reason = "the error is the page to answer, once per request, as in every handler's `Answer`"
+)]
+fn path_id(app: &AppState, id: &str) -> Result<i64, Response> {
+    id.parse::<i64>()
+        .map_err(|_| error_page(app, CoreError::NotFound))
 }
 
 #[derive(Debug, Deserialize)]
@@ -494,20 +490,29 @@ struct ImportForm {
 
 /// # `POST /admin/moderation/domains/import`
 ///
-/// Parses the CSV and shows the plan (`action=dry_run`), or carries it out in one
-/// transaction (`action=import`). A bad file changes nothing and shows the problems.
+/// Parses the CSV, uploaded as `file` or pasted as `csv`, and shows the plan
+/// (`action=dry_run`), or carries it out in one transaction (`action=import`). A bad
+/// file changes nothing and shows the problems. After a dry run the text box holds
+/// what was read, so that Import applies exactly what was shown.
 async fn import(
     State(app): State<AppState>,
     jar: CookieJar,
-    Params(form): Params<ImportForm>,
-) -> Response {
-    let staff = match form_guard(&app, &jar, form.csrf_token.as_deref(), DOMAINS, Role::Admin).await
-    {
-        Ok(s) => s,
-        Err(r) => return r,
+    mut form: ParamsWithFiles<ImportForm>,
+) -> Answer {
+    let staff = form_guard(
+        &app,
+        &jar,
+        form.params.csrf_token.as_deref(),
+        DOMAINS,
+        Role::Admin,
+    )
+    .await?;
+    // A browser sends an empty file part when no file was chosen.
+    let text = match form.take_file("file").filter(|f| !f.bytes.is_empty()) {
+        Some(upload) => String::from_utf8_lossy(&upload.bytes).into_owned(),
+        None => form.params.csv.take().unwrap_or_default(),
     };
-    let text = form.csv.unwrap_or_default();
-    let dry_run = form.action.as_deref() != Some("import");
+    let dry_run = form.params.action.as_deref() != Some("import");
     let result = plan_and_apply(&app.inst, staff.id(), &text, dry_run).await;
     match result {
         Ok(plan) => {
@@ -593,30 +598,24 @@ async fn reports_page(
     State(app): State<AppState>,
     jar: CookieJar,
     Params(q): Params<ReportsQuery>,
-) -> Response {
+) -> Answer {
     let resolved = q.resolved.unwrap_or(false);
     let here = if resolved {
         "/admin/moderation/reports?resolved=1"
     } else {
         REPORTS
     };
-    let staff = match page_guard(&app, &jar, here, Role::Moderator).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let staff = page_guard(&app, &jar, here, Role::Moderator).await?;
     let filter = ReportFilter {
         resolved,
         ..ReportFilter::default()
     };
-    let rows: Vec<report::Model> =
-        match reports::list(&app.inst, &filter, &Page::first(LIST_SIZE)).await {
-            Ok(r) => r,
-            Err(e) => return error_page(&app, e),
-        };
-    let people = match reports::people(&app.inst, reports::account_ids(&rows)).await {
-        Ok(p) => p,
-        Err(e) => return error_page(&app, e),
-    };
+    let rows: Vec<report::Model> = reports::list(&app.inst, &filter, &Page::first(LIST_SIZE))
+        .await
+        .map_err(|e| error_page(&app, e))?;
+    let people = reports::people(&app.inst, reports::account_ids(&rows))
+        .await
+        .map_err(|e| error_page(&app, e))?;
     let me = staff.id();
     let reports = rows
         .iter()
@@ -636,7 +635,7 @@ async fn reports_page(
             resolved: r.action_taken_at.is_some(),
         })
         .collect();
-    render(
+    Ok(render(
         StatusCode::OK,
         &ReportsPage {
             site_title: &app.inst.config.instance.title,
@@ -647,7 +646,7 @@ async fn reports_page(
             resolved,
             reports,
         },
-    )
+    ))
 }
 
 /// # `POST /admin/moderation/reports/:id/:verb` (`resolve`, `reopen`, `assign`)
@@ -656,22 +655,16 @@ async fn report_action(
     jar: CookieJar,
     Path((id, verb)): Path<(String, String)>,
     Params(form): Params<CsrfForm>,
-) -> Response {
-    let staff = match form_guard(
+) -> Answer {
+    let staff = form_guard(
         &app,
         &jar,
         form.csrf_token.as_deref(),
         REPORTS,
         Role::Moderator,
     )
-    .await
-    {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let Ok(id) = id.parse::<i64>() else {
-        return error_page(&app, CoreError::NotFound);
-    };
+    .await?;
+    let id = path_id(&app, &id)?;
     let by = Some(staff.id());
     let result = match verb.as_str() {
         "resolve" => reports::resolve(&app.inst, by, id).await,
@@ -679,10 +672,8 @@ async fn report_action(
         "assign" => reports::assign(&app.inst, staff.id(), id).await,
         _ => Err(CoreError::NotFound),
     };
-    match result {
-        Ok(_) => Redirect::to(REPORTS).into_response(),
-        Err(e) => error_page(&app, e),
-    }
+    result.map_err(|e| error_page(&app, e))?;
+    Ok(Redirect::to(REPORTS).into_response())
 }
 
 // --- accounts -----------------------------------------------------------------------
@@ -697,6 +688,9 @@ struct AccountRow {
     states: Vec<&'static str>,
     suspended: bool,
     silenced: bool,
+    sensitized: bool,
+    /// Local accounts only: whether the login is disabled.
+    disabled: bool,
     created_at: String,
 }
 
@@ -724,7 +718,7 @@ async fn accounts_page(
     State(app): State<AppState>,
     jar: CookieJar,
     Params(q): Params<AccountsQuery>,
-) -> Response {
+) -> Answer {
     let (origin, here) = match q.origin.as_deref() {
         Some("local") => (Some(actions::Origin::Local), "local"),
         Some("remote") => (Some(actions::Origin::Remote), "remote"),
@@ -735,18 +729,14 @@ async fn accounts_page(
     } else {
         format!("{ACCOUNTS}?origin={here}")
     };
-    let staff = match page_guard(&app, &jar, &path, Role::Moderator).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let staff = page_guard(&app, &jar, &path, Role::Moderator).await?;
     let filter = actions::Filter {
         origin,
         ..actions::Filter::default()
     };
-    let list = match actions::list(&app.inst, &filter, &Page::first(LIST_SIZE)).await {
-        Ok(l) => l,
-        Err(e) => return error_page(&app, e),
-    };
+    let list = actions::list(&app.inst, &filter, &Page::first(LIST_SIZE))
+        .await
+        .map_err(|e| error_page(&app, e))?;
     let accounts = list
         .iter()
         .map(|m| {
@@ -777,12 +767,14 @@ async fn accounts_page(
                 role: m.role().map_or("", Role::as_str),
                 suspended: a.suspended_at.is_some(),
                 silenced: a.silenced_at.is_some(),
+                sensitized: a.sensitized_at.is_some(),
+                disabled: m.user.as_ref().is_some_and(|u| u.disabled),
                 states,
                 created_at: when(a.created_at),
             }
         })
         .collect();
-    render(
+    Ok(render(
         StatusCode::OK,
         &AccountsPage {
             site_title: &app.inst.config.instance.title,
@@ -793,48 +785,43 @@ async fn accounts_page(
             origin: here,
             accounts,
         },
-    )
+    ))
 }
 
 /// # `POST /admin/moderation/accounts/:id/:verb` (`suspend`, `unsuspend`, `silence`,
-/// `unsilence`)
+/// `unsilence`, `sensitive`, `unsensitive`, `disable`, `enable`)
 async fn account_action(
     State(app): State<AppState>,
     jar: CookieJar,
     Path((id, verb)): Path<(String, String)>,
     Params(form): Params<CsrfForm>,
-) -> Response {
-    let staff = match form_guard(
+) -> Answer {
+    let staff = form_guard(
         &app,
         &jar,
         form.csrf_token.as_deref(),
         ACCOUNTS,
         Role::Moderator,
     )
-    .await
-    {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let Ok(id) = id.parse::<i64>() else {
-        return error_page(&app, CoreError::NotFound);
-    };
+    .await?;
+    let id = path_id(&app, &id)?;
     let actor = Actor::of(&staff.local);
+    let inst = &app.inst;
+    let act = |kind| actions::act(inst, actor, id, Action::new(kind));
+    let undo = |u| async move { actions::undo(inst, actor, id, u).await.map(|_| ()) };
     let result = match verb.as_str() {
-        "suspend" => actions::act(&app.inst, actor, id, Action::new(ActionKind::Suspend)).await,
-        "silence" => actions::act(&app.inst, actor, id, Action::new(ActionKind::Silence)).await,
-        "unsuspend" => actions::undo(&app.inst, actor, id, Undo::Unsuspend)
-            .await
-            .map(|_| ()),
-        "unsilence" => actions::undo(&app.inst, actor, id, Undo::Unsilence)
-            .await
-            .map(|_| ()),
+        "suspend" => act(ActionKind::Suspend).await,
+        "silence" => act(ActionKind::Silence).await,
+        "sensitive" => act(ActionKind::Sensitive).await,
+        "disable" => act(ActionKind::Disable).await,
+        "unsuspend" => undo(Undo::Unsuspend).await,
+        "unsilence" => undo(Undo::Unsilence).await,
+        "unsensitive" => undo(Undo::Unsensitive).await,
+        "enable" => undo(Undo::Enable).await,
         _ => Err(CoreError::NotFound),
     };
-    match result {
-        Ok(()) => Redirect::to(ACCOUNTS).into_response(),
-        Err(e) => error_page(&app, e),
-    }
+    result.map_err(|e| error_page(&app, e))?;
+    Ok(Redirect::to(ACCOUNTS).into_response())
 }
 
 // --- posts held for review -------------------------------------------------------------
@@ -869,7 +856,7 @@ struct HeldPage<'a> {
 }
 
 /// # `GET /admin/moderation/held`
-async fn held_page(State(app): State<AppState>, jar: CookieJar) -> Result<Response, Response> {
+async fn held_page(State(app): State<AppState>, jar: CookieJar) -> Answer {
     let staff = page_guard(&app, &jar, HELD, Role::Moderator).await?;
     let (posts, total) = held::list(&app.inst, LIST_SIZE)
         .await
@@ -915,7 +902,7 @@ async fn held_action(
     jar: CookieJar,
     Path((id, verb)): Path<(String, String)>,
     Params(form): Params<CsrfForm>,
-) -> Result<Response, Response> {
+) -> Answer {
     let staff = form_guard(
         &app,
         &jar,
@@ -924,9 +911,7 @@ async fn held_action(
         Role::Moderator,
     )
     .await?;
-    let id = id
-        .parse::<i64>()
-        .map_err(|_| error_page(&app, CoreError::NotFound))?;
+    let id = path_id(&app, &id)?;
     let by = Some(staff.id());
     match verb.as_str() {
         "release" => held::release(&app.inst, by, id).await.map(|_| ()),
