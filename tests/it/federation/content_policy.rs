@@ -9,7 +9,7 @@ use starling_core::entities::{inbox_activity, status};
 use starling_core::moderation::held::{self, HeldKind};
 
 use super::eventually;
-use super::peer::{Peer, create_note, create_note_saying, deliver};
+use super::peer::{Peer, create_note, create_note_saying, deliver, note};
 use crate::support::TestApp;
 
 fn rules() -> ContentPolicyConfig {
@@ -368,4 +368,68 @@ async fn a_held_edit_leaves_the_post_as_it_was_until_released() {
     let (code, _, err) = app.cli(&["held", "discard", "42"]).await;
     assert_ne!(code, 0);
     assert!(err.contains("no post held for review has id 42"), "{err}");
+}
+
+/// How many boosts of the post `uri` are stored; `None` when the post itself is not.
+async fn boosts_of(app: &TestApp, uri: &str) -> Option<usize> {
+    let original = stored(app, uri).await?;
+    Some(
+        status::Entity::find()
+            .filter(status::Column::ReblogOfId.eq(original.id))
+            .all(&app.inst.store.read)
+            .await
+            .unwrap()
+            .len(),
+    )
+}
+
+#[tokio::test]
+async fn a_boost_of_a_post_the_rules_refuse_or_hold_is_not_stored() {
+    let app = TestApp::builder()
+        .config(|c| {
+            c.content_policy = rules();
+            c.content_policy.rules.extend(holding().rules);
+        })
+        .start()
+        .await;
+    let alice = app.user("alice").await;
+    let peer = Peer::start(&["zoe", "yann"]).await;
+    let target = format!("{}/users/{}", app.base, alice.username);
+    // yann's posts, which this server has never seen, and zoe's boosts of them.
+    let mut boosts = Vec::new();
+    for (id, content) in [
+        ("spam", "<p>free crypto for everyone</p>"),
+        ("gamble", "<p>casino night</p>"),
+        ("fine", "<p>a quiet afternoon</p>"),
+    ] {
+        let mut post = note(&peer.actor("yann"), "", &target);
+        post["content"] = json!(content);
+        let uri = peer.publish_note(id, post);
+        let boost = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/boosts/{id}", peer.base),
+            "type": "Announce",
+            "actor": peer.actor("zoe"),
+            "object": uri,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        });
+        assert_eq!(deliver(&app, &peer, "zoe", &boost).await.0, 202);
+        processed(&app, &boost).await;
+        boosts.push((id, uri));
+    }
+    let [(_, spam), (_, gamble), (_, fine)] = boosts.try_into().unwrap();
+    assert_eq!(
+        boosts_of(&app, &spam).await,
+        None,
+        "refused: neither post nor boost"
+    );
+    assert_eq!(boosts_of(&app, &gamble).await, None, "held: neither yet");
+    assert_eq!(
+        boosts_of(&app, &fine).await,
+        Some(1),
+        "the boost of a fine post is stored"
+    );
+    let (waiting, _) = held::list(&app.inst, 10).await.unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].uri, gamble);
 }
