@@ -5,9 +5,7 @@
 //! core functions the federation inbox calls for remote `Like`s and `Announce`s.
 
 use serde_json::{Value, json};
-use starling_core::accounts::remote::{self, RemoteActor};
 use starling_core::accounts::{self, Role};
-use starling_core::entities::account;
 use starling_core::events::{self, Event};
 use starling_core::statuses::Visibility;
 use starling_core::{favourites, follows, reblogs};
@@ -693,22 +691,6 @@ async fn every_action_writes_its_outbox_event_and_repeats_write_none() {
 
 // ---- Inbound (the federation inbox's calls) ----
 
-async fn remote_account(app: &TestApp, name: &str) -> account::Model {
-    remote::upsert(
-        &app.inst,
-        RemoteActor {
-            uri: format!("https://remote.example/users/{name}"),
-            username: name.to_string(),
-            domain: "remote.example".into(),
-            actor_type: "Person".into(),
-            inbox: Some(format!("https://remote.example/users/{name}/inbox")),
-            ..RemoteActor::default()
-        },
-    )
-    .await
-    .expect("remote account")
-}
-
 #[tokio::test]
 async fn remote_likes_count_notify_and_federate_nothing() {
     let app = TestApp::builder()
@@ -717,7 +699,7 @@ async fn remote_likes_count_notify_and_federate_nothing() {
         .await;
     let alice = app.user("alice").await;
     let s = id(&app.post_status(&alice, "liked from afar").await);
-    let remy = remote_account(&app, "remy").await;
+    let remy = app.remote_account("remy", "remote.example").await;
     let like = "https://remote.example/likes/1";
     let before = events(&app).await.len();
 
@@ -793,7 +775,7 @@ async fn remote_announces_reach_local_followers_notify_and_federate_nothing() {
     let carol = app.user("carol").await;
     let s = id(&app.post_status(&alice, "announced from afar").await);
     let private = id(&post_private(&app, &alice, "not for remy").await);
-    let remy = remote_account(&app, "remy").await;
+    let remy = app.remote_account("remy", "remote.example").await;
     // Carol follows Remy (a request until Remy's server accepts).
     let carol_local = accounts::find_local_with_user(&app.inst, "carol")
         .await

@@ -466,3 +466,44 @@ async fn the_admin_api_imports_mastodon_csv_with_a_dry_run_all_or_nothing() {
     .await
     .expect_error(403);
 }
+
+#[tokio::test]
+async fn limited_domains_follow_new_accounts_and_changed_rules() {
+    use starling_core::hidden::limited_domains;
+    use starling_core::moderation::Severity;
+    use starling_core::moderation::blocks::{self, BlockFields};
+
+    let app = TestApp::start().await;
+    let silence = BlockFields {
+        severity: Some(Severity::Silence),
+        ..BlockFields::default()
+    };
+    blocks::create_block(&app.inst, None, "limited.example", silence)
+        .await
+        .unwrap();
+    app.remote_account("early", "limited.example").await;
+    app.remote_account("open", "open.example").await;
+    assert_eq!(
+        *limited_domains(&app.inst).await.unwrap(),
+        ["limited.example"]
+    );
+    // An account that arrives later, on a subdomain, is seen at the next read.
+    app.remote_account("late", "sub.limited.example").await;
+    assert_eq!(
+        *limited_domains(&app.inst).await.unwrap(),
+        ["limited.example", "sub.limited.example"]
+    );
+    // A changed rule is worked out again: lifted, nothing is limited; a new one counts.
+    let block = blocks::all_blocks(&app.inst).await.unwrap().remove(0);
+    blocks::delete_block(&app.inst, None, block.id)
+        .await
+        .unwrap();
+    let suspend = BlockFields {
+        severity: Some(Severity::Suspend),
+        ..BlockFields::default()
+    };
+    blocks::create_block(&app.inst, None, "open.example", suspend)
+        .await
+        .unwrap();
+    assert_eq!(*limited_domains(&app.inst).await.unwrap(), ["open.example"]);
+}

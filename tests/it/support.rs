@@ -638,6 +638,28 @@ pub async fn run_starling(config: &std::path::Path, args: &[&str]) -> (i32, Stri
 }
 
 impl TestApp {
+    /// A remote account `name@domain`, stored as federation stores a fetched actor.
+    pub async fn remote_account(
+        &self,
+        name: &str,
+        domain: &str,
+    ) -> starling_core::entities::account::Model {
+        use starling_core::accounts::remote::{self, RemoteActor};
+        remote::upsert(
+            &self.inst,
+            RemoteActor {
+                uri: format!("https://{domain}/users/{name}"),
+                username: name.to_string(),
+                domain: domain.into(),
+                actor_type: "Person".into(),
+                inbox: Some(format!("https://{domain}/users/{name}/inbox")),
+                ..RemoteActor::default()
+            },
+        )
+        .await
+        .expect("remote account")
+    }
+
     /// [`run_starling`] with a configuration file for this instance's database.
     pub async fn cli(&self, args: &[&str]) -> (i32, String, String) {
         let config = &self.inst.config;

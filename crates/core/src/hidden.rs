@@ -11,10 +11,15 @@
 //!   suspends) is shown only to its followers and itself.
 //!
 //! The policy lives in memory and covers subdomains, so the limited domains are worked
-//! out once per request: each distinct domain of the known accounts is asked once
-//! ([`limited_domains`]), and the answer is bound into the query as a list.
+//! out from it ([`limited_domains`]) and bound into the query as a list: each distinct
+//! domain of the known accounts is asked once per version of the rules, and after that
+//! only the domains of the accounts that arrived since (ids sort by creation time, so
+//! that is a short range of the primary key), not every account again on every read.
 
 use std::collections::HashSet;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoColumnRef, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect};
@@ -23,18 +28,84 @@ use crate::entities::{account, block, follow};
 use crate::error::CoreResult;
 use crate::instance::Instance;
 
+/// How far back the domains of new accounts are read again: rows another process
+/// committed late, with ids a little older than the last read, are still seen.
+const RESCAN: chrono::Duration = chrono::Duration::minutes(1);
+
+/// The limited domains worked out so far ([`limited_domains`]), kept by the instance.
+#[derive(Debug, Default)]
+pub struct LimitedDomains {
+    known: std::sync::Mutex<Option<Known>>,
+}
+
+#[derive(Debug, Clone)]
+struct Known {
+    /// The version of the policy they were worked out from.
+    generation: u64,
+    /// When the accounts were last read.
+    read_at: DateTime<Utc>,
+    /// Sorted.
+    domains: Arc<Vec<String>>,
+}
+
+impl LimitedDomains {
+    fn get(&self) -> Option<Known> {
+        self.known
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn put(&self, known: Known) {
+        *self
+            .known
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(known);
+    }
+}
+
 /// The remote domains of known accounts that the instance limits: silenced (or
-/// suspended) by a domain block, or, in allow-list mode, not allowed.
-pub async fn limited_domains(inst: &Instance) -> CoreResult<Vec<String>> {
+/// suspended) by a domain block, or, in allow-list mode, not allowed; sorted.
+pub async fn limited_domains(inst: &Instance) -> CoreResult<Arc<Vec<String>>> {
     let (blocks, _) = inst.policy.counts();
     if blocks == 0 && !inst.policy.is_allowlist() {
-        return Ok(Vec::new());
+        return Ok(Arc::default());
     }
-    let domains = crate::moderation::effects::remote_domains(&inst.store.read).await?;
-    Ok(domains
+    let generation = inst.policy.generation();
+    let read_at = Utc::now();
+    let (mut domains, seen) = match inst.limited_domains.get() {
+        Some(known) if known.generation == generation => {
+            let since = crate::id::min_id_at(known.read_at - RESCAN);
+            let seen =
+                crate::moderation::effects::remote_domains_since(&inst.store.read, since).await?;
+            (known.domains, seen)
+        }
+        _ => (
+            Arc::default(),
+            crate::moderation::effects::remote_domains(&inst.store.read).await?,
+        ),
+    };
+    let new: Vec<String> = seen
         .into_iter()
-        .filter(|d| is_limited_domain(inst, d))
-        .collect())
+        .filter(|d| domains.binary_search(d).is_err() && is_limited_domain(inst, d))
+        .collect();
+    if !new.is_empty() {
+        let mut all = Vec::with_capacity(domains.len() + new.len());
+        all.extend(domains.iter().cloned());
+        all.extend(new);
+        all.sort_unstable();
+        all.dedup();
+        domains = Arc::new(all);
+    }
+    // Kept only if the rules did not change meanwhile.
+    if inst.policy.generation() == generation {
+        inst.limited_domains.put(Known {
+            generation,
+            read_at,
+            domains: domains.clone(),
+        });
+    }
+    Ok(domains)
 }
 
 fn is_limited_domain(inst: &Instance, domain: &str) -> bool {
@@ -55,7 +126,7 @@ pub fn is_limited(inst: &Instance, account: &account::Model) -> bool {
 #[derive(Debug, Clone)]
 pub struct Hidden {
     viewer: Option<i64>,
-    limited_domains: Vec<String>,
+    limited_domains: Arc<Vec<String>>,
 }
 
 impl Hidden {
@@ -71,7 +142,7 @@ impl Hidden {
     pub fn personal(viewer: i64) -> Self {
         Self {
             viewer: Some(viewer),
-            limited_domains: Vec::new(),
+            limited_domains: Arc::default(),
         }
     }
 

@@ -26,6 +26,8 @@ pub struct Instance {
     pub policy: Policy,
     /// The content rules every post passes ([`crate::moderation::content`]).
     pub content_policy: ContentPolicy,
+    /// The limited domains worked out from the policy ([`crate::hidden`]).
+    pub limited_domains: crate::hidden::LimitedDomains,
 }
 
 impl Instance {
@@ -57,6 +59,7 @@ impl Instance {
             events_notify: tokio::sync::Notify::new(),
             policy: Policy::new(allowlist),
             content_policy,
+            limited_domains: Default::default(),
         })
     }
 

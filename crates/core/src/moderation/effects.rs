@@ -249,6 +249,27 @@ pub(crate) async fn remote_domains(conn: &impl ConnectionTrait) -> CoreResult<Ve
         .collect())
 }
 
+/// The distinct domains of the remote accounts with an id of at least `min_id` (created
+/// since the time it stands for): a range of the primary key, deduplicated here (a
+/// `DISTINCT` would have SQLite walk the domain index, every account, instead).
+pub(crate) async fn remote_domains_since(
+    conn: &impl ConnectionTrait,
+    min_id: i64,
+) -> CoreResult<Vec<String>> {
+    let domains: std::collections::BTreeSet<String> = account::Entity::find()
+        .select_only()
+        .column(account::Column::Domain)
+        .filter(account::Column::Id.gte(min_id))
+        .filter(account::Column::Domain.is_not_null())
+        .into_tuple::<Option<String>>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
+    Ok(domains.into_iter().collect())
+}
+
 /// Ids of the accounts on `domains`, suspended or not.
 async fn account_ids(
     conn: &impl ConnectionTrait,

@@ -124,6 +124,9 @@ struct Rules {
 pub struct Policy {
     rules: RwLock<Arc<Rules>>,
     allowlist: bool,
+    /// Bumped each time the rules are replaced: what is worked out from them (the
+    /// limited domains of [`crate::hidden`]) is worked out again.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl Policy {
@@ -132,7 +135,13 @@ impl Policy {
         Policy {
             rules: RwLock::new(Arc::new(Rules::default())),
             allowlist,
+            generation: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// Which version of the rules is in force (see [`Policy::replace`]).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Whether only allowed domains federate.
@@ -175,6 +184,8 @@ impl Policy {
             .rules
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(rules);
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     /// The verdict for `domain` (an account's domain or a host, `host[:port]`,
