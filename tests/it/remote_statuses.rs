@@ -500,3 +500,45 @@ async fn local_and_suspended_authors_are_refused() {
         Err(CoreError::Forbidden(_))
     ));
 }
+
+#[tokio::test]
+async fn a_mention_from_a_domain_the_user_blocks_is_never_notified() {
+    let app = TestApp::start().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let carol = remote_account(&app, "carol").await;
+    app.post_json(
+        "/api/v1/domain_blocks",
+        Some(&alice.token),
+        json!({"domain": DOMAIN}),
+    )
+    .await
+    .expect(200);
+    let mut s = note(&carol, 1);
+    s.mentions = vec![alice.id.parse().unwrap(), bob.id.parse().unwrap()];
+    inbound::ingest(&app.inst, s).await.unwrap();
+    app.delete(
+        &format!("/api/v1/domain_blocks?domain={DOMAIN}"),
+        Some(&alice.token),
+    )
+    .await
+    .expect(200);
+    let count = |user: &User| {
+        let token = user.token.clone();
+        let app = &app;
+        async move {
+            app.get("/api/v1/notifications", Some(&token))
+                .await
+                .expect(200)
+                .as_array()
+                .unwrap()
+                .len()
+        }
+    };
+    assert_eq!(count(&bob).await, 1, "bob blocks nothing");
+    assert_eq!(
+        count(&alice).await,
+        0,
+        "not sent, so not back after the block"
+    );
+}

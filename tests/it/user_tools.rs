@@ -259,6 +259,8 @@ async fn a_mute_without_notifications_keeps_them_and_an_expired_mute_counts_no_m
         .expect(200);
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert!(list[0]["mute_expires_at"].is_null());
+    // What comes while notifications are muted is not sent at all.
+    app.post_status(&bob, "@alice during the mute").await;
 
     // The mute's end passes (set in the database rather than waited for).
     mute::Entity::update_many()
@@ -281,10 +283,44 @@ async fn a_mute_without_notifications_keeps_them_and_an_expired_mute_counts_no_m
     );
     let home = contents(&app, "/api/v1/timelines/home", Some(&alice.token)).await;
     assert!(has(&home, "still here"));
-    assert!(
-        notifications(&app, &alice)
-            .await
-            .contains(&("mention".into(), "bob".into()))
+    // The mention from before the mute shows again; the one during it was never sent.
+    assert_eq!(
+        notifications(&app, &alice).await,
+        [("mention".to_string(), "bob".to_string())]
+    );
+}
+
+#[tokio::test]
+async fn what_a_blocked_account_does_meanwhile_is_not_notified_after_the_block() {
+    let app = TestApp::start().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let carol = app.user("carol").await;
+    app.post_json(
+        &format!("/api/v1/accounts/{}/block", bob.id),
+        Some(&alice.token),
+        json!({}),
+    )
+    .await
+    .expect(200);
+    app.post_status(&bob, "@alice @carol while blocked").await;
+    assert_eq!(
+        notifications(&app, &carol).await,
+        [("mention".to_string(), "bob".to_string())],
+        "others are notified"
+    );
+    app.post_json(
+        &format!("/api/v1/accounts/{}/unblock", bob.id),
+        Some(&alice.token),
+        json!({}),
+    )
+    .await
+    .expect(200);
+    assert!(notifications(&app, &alice).await.is_empty());
+    app.post_status(&bob, "@alice after the block").await;
+    assert_eq!(
+        notifications(&app, &alice).await,
+        [("mention".to_string(), "bob".to_string())]
     );
 }
 

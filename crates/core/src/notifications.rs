@@ -1,6 +1,8 @@
 //! Notifications: rows written in the same transaction as the event that causes them
 //! (a mention, a follow, a follow request), read back through the Mastodon API.
 
+use std::collections::HashSet;
+
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
@@ -69,6 +71,21 @@ async fn insert(
     if recipients.is_empty() {
         return Ok(());
     }
+    let wanted: Vec<i64>;
+    let recipients = if UNFILTERED_TYPES.contains(&kind) {
+        recipients
+    } else {
+        let refused = refusing(conn, recipients, from).await?;
+        wanted = recipients
+            .iter()
+            .copied()
+            .filter(|r| !refused.contains(r))
+            .collect();
+        &wanted
+    };
+    if recipients.is_empty() {
+        return Ok(());
+    }
     let now = Utc::now();
     notification::Entity::insert_many(recipients.iter().map(|&account_id| {
         notification::ActiveModel {
@@ -84,6 +101,74 @@ async fn insert(
     .exec_without_returning(conn)
     .await?;
     Ok(())
+}
+
+/// Those of `recipients` who want nothing from `from`, as Mastodon decides when it
+/// notifies: they block it or are blocked by it, block its domain, or mute it with its
+/// notifications (not expired). What they are not sent does not come back when the
+/// block or mute ends. (What arrived before is hidden while it lasts, at read time.)
+async fn refusing(
+    conn: &impl ConnectionTrait,
+    recipients: &[i64],
+    from: i64,
+) -> CoreResult<HashSet<i64>> {
+    use sea_orm::sea_query::UnionType;
+    use sea_orm::{FromQueryResult, StatementBuilder};
+
+    use crate::entities::{account, mute, user_domain_block};
+
+    let to = || recipients.iter().copied();
+    let mut muting = Query::select();
+    muting
+        .expr_as(Expr::col(mute::Column::AccountId), "id")
+        .from(mute::Entity)
+        .and_where(Expr::col(mute::Column::TargetAccountId).eq(from))
+        .and_where(Expr::col(mute::Column::HideNotifications).eq(true))
+        .and_where(
+            Expr::col(mute::Column::ExpiresAt)
+                .is_null()
+                .or(Expr::col(mute::Column::ExpiresAt).gt(Utc::now())),
+        )
+        .and_where(Expr::col(mute::Column::AccountId).is_in(to()));
+    let mut blocking = Query::select();
+    blocking
+        .expr_as(Expr::col(block::Column::AccountId), "id")
+        .from(block::Entity)
+        .and_where(Expr::col(block::Column::TargetAccountId).eq(from))
+        .and_where(Expr::col(block::Column::AccountId).is_in(to()));
+    let mut blocked = Query::select();
+    blocked
+        .expr_as(Expr::col(block::Column::TargetAccountId), "id")
+        .from(block::Entity)
+        .and_where(Expr::col(block::Column::AccountId).eq(from))
+        .and_where(Expr::col(block::Column::TargetAccountId).is_in(to()));
+    let mut sender_domain = Query::select();
+    sender_domain
+        .column(account::Column::Domain)
+        .from(account::Entity)
+        .and_where(Expr::col(account::Column::Id).eq(from));
+    let mut domain_blocking = Query::select();
+    domain_blocking
+        .expr_as(Expr::col(user_domain_block::Column::AccountId), "id")
+        .from(user_domain_block::Entity)
+        .and_where(Expr::col(user_domain_block::Column::Domain).in_subquery(sender_domain))
+        .and_where(Expr::col(user_domain_block::Column::AccountId).is_in(to()));
+    muting
+        .union(UnionType::Distinct, blocking)
+        .union(UnionType::Distinct, blocked)
+        .union(UnionType::Distinct, domain_blocking);
+
+    #[derive(FromQueryResult)]
+    struct Row {
+        id: i64,
+    }
+    let rows = Row::find_by_statement(StatementBuilder::build(
+        &muting,
+        &conn.get_database_backend(),
+    ))
+    .all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
 /// Which notifications to list.
