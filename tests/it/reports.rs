@@ -29,14 +29,19 @@ async fn report(app: &TestApp, by: &User, body: Value) -> crate::support::Reply 
         .await
 }
 
-/// The open reports as a moderator sees them.
-async fn open_reports(app: &TestApp, staff: &User) -> Vec<Value> {
-    app.get("/api/v1/admin/reports", Some(&staff.token))
+/// The JSON array at `path`, as `user` reads it.
+async fn list_of(app: &TestApp, path: &str, user: &User) -> Vec<Value> {
+    app.get(path, Some(&user.token))
         .await
         .expect(200)
         .as_array()
         .cloned()
         .unwrap()
+}
+
+/// The open reports as a moderator sees them.
+async fn open_reports(app: &TestApp, staff: &User) -> Vec<Value> {
+    list_of(app, "/api/v1/admin/reports", staff).await
 }
 
 #[tokio::test]
@@ -591,17 +596,9 @@ async fn the_command_line_lists_resolves_and_reopens_reports() {
     );
 }
 
-/// `GET /api/v1/notifications?types[]=admin.report` of `user`.
+/// The `admin.report` notifications of `user`.
 async fn report_notifications(app: &TestApp, user: &User) -> Vec<Value> {
-    app.get(
-        "/api/v1/notifications?types[]=admin.report",
-        Some(&user.token),
-    )
-    .await
-    .expect(200)
-    .as_array()
-    .cloned()
-    .unwrap()
+    list_of(app, "/api/v1/notifications?types[]=admin.report", user).await
 }
 
 #[tokio::test]

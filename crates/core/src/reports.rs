@@ -200,8 +200,7 @@ pub async fn create(
         updated_at: now,
     };
     let txn = inst.store.begin().await?;
-    model.clone().into_active_model().insert(&txn).await?;
-    notify_staff(&txn, &model).await?;
+    insert(&txn, &model).await?;
     if let Some(domains) = domains {
         let event = Event::ReportForwarded {
             report_id: model.id,
@@ -281,10 +280,15 @@ pub async fn record(inst: &Instance, r: IncomingReport) -> CoreResult<i64> {
         updated_at: now,
     };
     let txn = inst.store.begin().await?;
-    model.clone().into_active_model().insert(&txn).await?;
-    notify_staff(&txn, &model).await?;
+    insert(&txn, &model).await?;
     txn.commit().await?;
     Ok(model.id)
+}
+
+/// Stores a new report and tells the staff of it, in `txn`.
+async fn insert(txn: &DatabaseTransaction, model: &report::Model) -> CoreResult<()> {
+    model.clone().into_active_model().insert(txn).await?;
+    notify_staff(txn, model).await
 }
 
 /// Tells the moderators and admins of a new report (Mastodon's `admin.report`
