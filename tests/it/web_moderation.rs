@@ -51,6 +51,11 @@ async fn post(app: &TestApp, path: &str, cookie: &str, form: &[(&str, &str)]) ->
     .await
 }
 
+/// Presses a button: a form with nothing but the session's CSRF token.
+async fn press(app: &TestApp, path: &str, cookie: &str, csrf: &str) -> Reply {
+    post(app, path, cookie, &[("csrf_token", csrf)]).await
+}
+
 #[tokio::test]
 async fn anonymous_visitors_are_sent_to_sign_in_and_back() {
     let app = TestApp::start().await;
@@ -178,19 +183,19 @@ async fn moderators_see_and_resolve_open_reports() {
         .to_string();
     let csrf = form_input(html, "csrf_token").expect("csrf token");
 
-    let assigned = post(
+    let assigned = press(
         &app,
         &format!("/admin/moderation/reports/{id}/assign"),
         &cookie,
-        &[("csrf_token", &csrf)],
+        &csrf,
     )
     .await;
     assert_eq!(assigned.status.as_u16(), 303, "{}", assigned.text);
-    let resolved = post(
+    let resolved = press(
         &app,
         &format!("/admin/moderation/reports/{id}/resolve"),
         &cookie,
-        &[("csrf_token", &csrf)],
+        &csrf,
     )
     .await;
     assert_eq!(resolved.status.as_u16(), 303, "{}", resolved.text);
@@ -303,7 +308,7 @@ async fn forms_without_the_session_csrf_token_are_refused() {
     let path = format!("/admin/moderation/accounts/{}/suspend", alice.id);
     let refused = post(&app, &path, &cookie, &[]).await;
     assert_eq!(refused.status.as_u16(), 403, "{}", refused.text);
-    let done = post(&app, &path, &cookie, &[("csrf_token", &csrf)]).await;
+    let done = press(&app, &path, &cookie, &csrf).await;
     assert_eq!(done.status.as_u16(), 303, "{}", done.text);
     let accounts = page(&app, "/admin/moderation/accounts?origin=local", &cookie).await;
     assert!(
@@ -332,7 +337,7 @@ async fn moderators_mark_accounts_sensitive_and_disable_logins_from_the_list() {
     for verb in ["sensitive", "disable"] {
         let path = format!("/admin/moderation/accounts/{}/{verb}", alice.id);
         assert!(list.text.contains(&path), "{verb}: {}", list.text);
-        let done = post(&app, &path, &cookie, &[("csrf_token", &csrf)]).await;
+        let done = press(&app, &path, &cookie, &csrf).await;
         assert_eq!(done.status.as_u16(), 303, "{verb}: {}", done.text);
     }
     let list = page(&app, accounts, &cookie).await;
@@ -344,7 +349,7 @@ async fn moderators_mark_accounts_sensitive_and_disable_logins_from_the_list() {
     for verb in ["unsensitive", "enable"] {
         let path = format!("/admin/moderation/accounts/{}/{verb}", alice.id);
         assert!(list.text.contains(&path), "{verb}: {}", list.text);
-        let done = post(&app, &path, &cookie, &[("csrf_token", &csrf)]).await;
+        let done = press(&app, &path, &cookie, &csrf).await;
         assert_eq!(done.status.as_u16(), 303, "{verb}: {}", done.text);
     }
     let list = page(&app, accounts, &cookie).await;
@@ -356,11 +361,11 @@ async fn moderators_mark_accounts_sensitive_and_disable_logins_from_the_list() {
         .expect("alice's row");
     assert!(row.contains("<td>active</td>"), "{row}");
     // An unknown verb is not found, and changes nothing.
-    let unknown = post(
+    let unknown = press(
         &app,
         &format!("/admin/moderation/accounts/{}/explode", alice.id),
         &cookie,
-        &[("csrf_token", &csrf)],
+        &csrf,
     )
     .await;
     assert_eq!(unknown.status.as_u16(), 404, "{}", unknown.text);
@@ -516,19 +521,19 @@ async fn moderators_release_and_discard_held_posts() {
     assert_eq!(forged.status.as_u16(), 403);
     assert_eq!(held::list(&app.inst, 10).await.unwrap().1, 2);
 
-    let released = post(
+    let released = press(
         &app,
         &format!("/admin/moderation/held/{keep}/release"),
         &cookie,
-        &[("csrf_token", &csrf)],
+        &csrf,
     )
     .await;
     assert_eq!(released.status.as_u16(), 303, "{}", released.text);
-    let discarded = post(
+    let discarded = press(
         &app,
         &format!("/admin/moderation/held/{drop}/discard"),
         &cookie,
-        &[("csrf_token", &csrf)],
+        &csrf,
     )
     .await;
     assert_eq!(discarded.status.as_u16(), 303, "{}", discarded.text);
@@ -536,11 +541,11 @@ async fn moderators_release_and_discard_held_posts() {
     assert_eq!(mention["status"]["uri"], peer.note_id("keep"));
     let after = page(&app, "/admin/moderation/held", &cookie).await;
     assert!(after.text.contains("id=\"no-held\""), "{}", after.text);
-    let gone = post(
+    let gone = press(
         &app,
         &format!("/admin/moderation/held/{drop}/release"),
         &cookie,
-        &[("csrf_token", &csrf)],
+        &csrf,
     )
     .await;
     assert_eq!(gone.status.as_u16(), 404, "{}", gone.text);

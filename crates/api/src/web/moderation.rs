@@ -30,7 +30,7 @@ use starling_core::moderation::held::{self, HeldKind};
 use starling_core::moderation::{Severity, csv, domains};
 use starling_core::paging::Page;
 use starling_core::reports::{self, Person, ReportFilter};
-use starling_core::{CoreError, Instance};
+use starling_core::{CoreError, CoreResult, Instance};
 
 use crate::error::ApiError;
 use crate::oauth::authorize::{MessagePage, current_session, render};
@@ -459,22 +459,34 @@ async fn delete_block(
     Path(id): Path<String>,
     Params(form): Params<CsrfForm>,
 ) -> Answer {
-    let staff = form_guard(&app, &jar, form.csrf_token.as_deref(), DOMAINS, Role::Admin).await?;
-    let id = path_id(&app, &id)?;
-    blocks::delete_block(&app.inst, Some(staff.id()), id)
-        .await
-        .map_err(|e| error_page(&app, e))?;
-    Ok(Redirect::to(DOMAINS).into_response())
+    let (staff, id) = row_form(&app, &jar, &form, &id, DOMAINS, Role::Admin).await?;
+    let result = blocks::delete_block(&app.inst, Some(staff.id()), id).await;
+    Ok(done(&app, result, DOMAINS))
 }
 
-/// The id in a form's path; not a number is not found.
-#[expect(
-    clippy::result_large_err,
-    reason = "the error is the page to answer, once per request, as in every handler's `Answer`"
-)]
-fn path_id(app: &AppState, id: &str) -> Result<i64, Response> {
-    id.parse::<i64>()
-        .map_err(|_| error_page(app, CoreError::NotFound))
+/// A form acting on the row `id` of a list: the signed-in staff (the form carrying the
+/// session's CSRF token) and the id (not a number is not found).
+async fn row_form(
+    app: &AppState,
+    jar: &CookieJar,
+    form: &CsrfForm,
+    id: &str,
+    back: &str,
+    need: Role,
+) -> Result<(Staff, i64), Response> {
+    let staff = form_guard(app, jar, form.csrf_token.as_deref(), back, need).await?;
+    let id = id
+        .parse::<i64>()
+        .map_err(|_| error_page(app, CoreError::NotFound))?;
+    Ok((staff, id))
+}
+
+/// Back to `back` once `result` is done, or the page that says why it is not.
+fn done<T>(app: &AppState, result: CoreResult<T>, back: &str) -> Response {
+    match result {
+        Ok(_) => Redirect::to(back).into_response(),
+        Err(e) => error_page(app, e),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -541,7 +553,7 @@ async fn plan_and_apply(
     by: i64,
     text: &str,
     dry_run: bool,
-) -> starling_core::CoreResult<ImportPlan> {
+) -> CoreResult<ImportPlan> {
     let entries = csv::parse(
         text.as_bytes(),
         inst.config.federation.allow_private_addresses,
@@ -656,15 +668,7 @@ async fn report_action(
     Path((id, verb)): Path<(String, String)>,
     Params(form): Params<CsrfForm>,
 ) -> Answer {
-    let staff = form_guard(
-        &app,
-        &jar,
-        form.csrf_token.as_deref(),
-        REPORTS,
-        Role::Moderator,
-    )
-    .await?;
-    let id = path_id(&app, &id)?;
+    let (staff, id) = row_form(&app, &jar, &form, &id, REPORTS, Role::Moderator).await?;
     let by = Some(staff.id());
     let result = match verb.as_str() {
         "resolve" => reports::resolve(&app.inst, by, id).await,
@@ -672,8 +676,7 @@ async fn report_action(
         "assign" => reports::assign(&app.inst, staff.id(), id).await,
         _ => Err(CoreError::NotFound),
     };
-    result.map_err(|e| error_page(&app, e))?;
-    Ok(Redirect::to(REPORTS).into_response())
+    Ok(done(&app, result, REPORTS))
 }
 
 // --- accounts -----------------------------------------------------------------------
@@ -796,15 +799,7 @@ async fn account_action(
     Path((id, verb)): Path<(String, String)>,
     Params(form): Params<CsrfForm>,
 ) -> Answer {
-    let staff = form_guard(
-        &app,
-        &jar,
-        form.csrf_token.as_deref(),
-        ACCOUNTS,
-        Role::Moderator,
-    )
-    .await?;
-    let id = path_id(&app, &id)?;
+    let (staff, id) = row_form(&app, &jar, &form, &id, ACCOUNTS, Role::Moderator).await?;
     let actor = Actor::of(&staff.local);
     let inst = &app.inst;
     let act = |kind| actions::act(inst, actor, id, Action::new(kind));
@@ -820,8 +815,7 @@ async fn account_action(
         "enable" => undo(Undo::Enable).await,
         _ => Err(CoreError::NotFound),
     };
-    result.map_err(|e| error_page(&app, e))?;
-    Ok(Redirect::to(ACCOUNTS).into_response())
+    Ok(done(&app, result, ACCOUNTS))
 }
 
 // --- posts held for review -------------------------------------------------------------
@@ -903,23 +897,14 @@ async fn held_action(
     Path((id, verb)): Path<(String, String)>,
     Params(form): Params<CsrfForm>,
 ) -> Answer {
-    let staff = form_guard(
-        &app,
-        &jar,
-        form.csrf_token.as_deref(),
-        HELD,
-        Role::Moderator,
-    )
-    .await?;
-    let id = path_id(&app, &id)?;
+    let (staff, id) = row_form(&app, &jar, &form, &id, HELD, Role::Moderator).await?;
     let by = Some(staff.id());
-    match verb.as_str() {
+    let result = match verb.as_str() {
         "release" => held::release(&app.inst, by, id).await.map(|_| ()),
         "discard" => held::discard(&app.inst, by, id).await,
         _ => Err(CoreError::NotFound),
-    }
-    .map_err(|e| error_page(&app, e))?;
-    Ok(Redirect::to(HELD).into_response())
+    };
+    Ok(done(&app, result, HELD))
 }
 
 /// The moderation pages.
