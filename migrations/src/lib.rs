@@ -18,6 +18,7 @@ mod m20261201_000006_severed_relationships;
 mod m20261201_000007_account_actions;
 mod m20261202_000001_held_posts;
 mod m20261202_000002_notification_reports;
+mod m20261204_000001_changes;
 
 /// All migrations, oldest first.
 #[derive(Debug)]
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_account_actions::Migration),
             Box::new(m20261202_000001_held_posts::Migration),
             Box::new(m20261202_000002_notification_reports::Migration),
+            Box::new(m20261204_000001_changes::Migration),
         ]
     }
 }

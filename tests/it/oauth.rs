@@ -75,15 +75,11 @@ async fn authorize_in_browser(
     assert!(return_to.starts_with("/oauth/authorize?"), "{return_to}");
 
     let signed_in = app
-        .post_form(
-            "/auth/sign_in",
-            None,
-            &[
-                ("email", &user.email),
-                ("password", &user.password),
-                ("return_to", &return_to),
-            ],
-        )
+        .sign_in_form(&[
+            ("email", &user.email),
+            ("password", &user.password),
+            ("return_to", &return_to),
+        ])
         .await;
     assert!(
         signed_in.status.is_redirection(),
@@ -603,15 +599,11 @@ async fn sign_in_form_rejects_a_wrong_password() {
     let app = TestApp::start().await;
     let alice = app.user("alice").await;
     let reply = app
-        .post_form(
-            "/auth/sign_in",
-            None,
-            &[
-                ("email", &alice.email),
-                ("password", "wrong password"),
-                ("return_to", "/oauth/authorize?client_id=x"),
-            ],
-        )
+        .sign_in_form(&[
+            ("email", &alice.email),
+            ("password", "wrong password"),
+            ("return_to", "/oauth/authorize?client_id=x"),
+        ])
         .await;
     assert_eq!(reply.status.as_u16(), 401, "{}", reply.text);
     assert!(reply.header("set-cookie").is_none());
@@ -621,15 +613,11 @@ async fn sign_in_form_rejects_a_wrong_password() {
 
     // return_to never leaves the site.
     let reply = app
-        .post_form(
-            "/auth/sign_in",
-            None,
-            &[
-                ("email", &alice.email),
-                ("password", &alice.password),
-                ("return_to", "//evil.example/"),
-            ],
-        )
+        .sign_in_form(&[
+            ("email", &alice.email),
+            ("password", &alice.password),
+            ("return_to", "//evil.example/"),
+        ])
         .await;
     assert!(reply.status.is_redirection());
     assert_eq!(reply.header("location"), Some("/auth/sign_in"));
@@ -641,11 +629,7 @@ async fn consent_needs_the_csrf_token() {
     let alice = app.user("alice").await;
     let (client_id, _) = app_with_redirect(&app, CALLBACK, "read").await;
     let signed_in = app
-        .post_form(
-            "/auth/sign_in",
-            None,
-            &[("email", &alice.email), ("password", &alice.password)],
-        )
+        .sign_in_form(&[("email", &alice.email), ("password", &alice.password)])
         .await;
     let cookie = session_cookie(&signed_in);
     let forged = app
@@ -1189,11 +1173,7 @@ async fn force_login_shows_the_sign_in_form_and_sign_out_ends_the_session() {
     let alice = app.user("alice").await;
     let (client_id, _) = app_with_redirect(&app, CALLBACK, "read").await;
     let signed_in = app
-        .post_form(
-            "/auth/sign_in",
-            None,
-            &[("email", &alice.email), ("password", &alice.password)],
-        )
+        .sign_in_form(&[("email", &alice.email), ("password", &alice.password)])
         .await;
     let cookie = session_cookie(&signed_in);
     let q = query(&[("client_id", &client_id), ("response_type", "code")]);
@@ -1425,14 +1405,10 @@ async fn the_sign_in_form_refuses_accounts_awaiting_approval() {
     .await
     .expect(200);
     let reply = app
-        .post_form(
-            "/auth/sign_in",
-            None,
-            &[
-                ("email", "pending@mail.example"),
-                ("password", "long enough password"),
-            ],
-        )
+        .sign_in_form(&[
+            ("email", "pending@mail.example"),
+            ("password", "long enough password"),
+        ])
         .await;
     assert_eq!(reply.status.as_u16(), 403, "{}", reply.text);
     assert!(reply.header("set-cookie").is_none());

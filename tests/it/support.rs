@@ -615,6 +615,40 @@ pub fn form_input(html: &str, name: &str) -> Option<String> {
     Some(html_unescape(&tag[v..v + len]))
 }
 
+impl TestApp {
+    /// A browser opening the sign-in page: the `_starling_csrf` cookie it gets (as a
+    /// `Cookie` header value) and the form's token.
+    pub async fn sign_in_visit(&self) -> (String, String) {
+        let page = self.get("/auth/sign_in", None).await;
+        assert_eq!(page.status.as_u16(), 200, "{}", page.text);
+        let cookie = page
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("_starling_csrf="))
+            .and_then(|v| v.split(';').next())
+            .expect("a _starling_csrf cookie")
+            .to_string();
+        let token = form_input(&page.text, "csrf_token").expect("a csrf_token input");
+        (cookie, token)
+    }
+
+    /// Sends the sign-in form with `fields`, as a browser that opened the sign-in page
+    /// would: with its cookie and the form's token.
+    pub async fn sign_in_form(&self, fields: &[(&str, &str)]) -> Reply {
+        let (cookie, token) = self.sign_in_visit().await;
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        form.push(("csrf_token", &token));
+        self.send(
+            self.request(Method::POST, "/auth/sign_in", None)
+                .header("cookie", cookie)
+                .form(&form),
+        )
+        .await
+    }
+}
+
 /// `starling --config CONFIG args…` on a clean environment (no `STARLING_*`, no
 /// `RUST_LOG`): its exit code, stdout and stderr.
 pub async fn run_starling(config: &std::path::Path, args: &[&str]) -> (i32, String, String) {

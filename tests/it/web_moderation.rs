@@ -12,15 +12,11 @@ use crate::support::{Reply, TestApp, User, form_input, html_unescape};
 /// Signs `user` in through `/auth/sign_in` and answers the session cookie.
 async fn sign_in(app: &TestApp, user: &User) -> String {
     let reply = app
-        .post_form(
-            "/auth/sign_in",
-            None,
-            &[
-                ("email", &user.email),
-                ("password", &user.password),
-                ("return_to", "/admin/moderation"),
-            ],
-        )
+        .sign_in_form(&[
+            ("email", &user.email),
+            ("password", &user.password),
+            ("return_to", "/admin/moderation"),
+        ])
         .await;
     assert!(reply.status.is_redirection(), "{}", reply.text);
     reply
@@ -83,7 +79,7 @@ async fn anonymous_visitors_are_sent_to_sign_in_and_back() {
         form_input(&form.text, "return_to").as_deref(),
         Some("/admin/moderation/reports")
     );
-    // A form posted without a session is sent to sign in too, and changes nothing.
+    // A form posted without a session has no token to match: refused, nothing changes.
     let reply = app
         .post_form(
             "/admin/moderation/domains",
@@ -91,7 +87,7 @@ async fn anonymous_visitors_are_sent_to_sign_in_and_back() {
             &[("domain", "evil.example"), ("csrf_token", "x")],
         )
         .await;
-    assert_eq!(reply.status.as_u16(), 303, "{}", reply.text);
+    assert_eq!(reply.status.as_u16(), 403, "{}", reply.text);
     assert!(blocks::all_blocks(&app.inst).await.unwrap().is_empty());
 }
 

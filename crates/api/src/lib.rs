@@ -110,8 +110,8 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("public, max-age=31536000, immutable"),
         ))
         .service(ServeDir::new(state.inst.media.root()));
-    let client = Router::new()
-        .merge(api)
+    // The browser's pages and forms: every form passes the CSRF guard.
+    let browser = Router::new()
         .route(
             "/oauth/authorize",
             get(oauth::authorize::show).post(oauth::authorize::decide),
@@ -122,6 +122,13 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/auth/sign_out", post(oauth::authorize::sign_out))
         .merge(web::routes())
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            web::csrf::guard,
+        ));
+    let client = Router::new()
+        .merge(api)
+        .merge(browser)
         .nest_service("/media", media)
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
@@ -133,6 +140,12 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(federation)
         .merge(client)
+        // Every ActivityPub document the server answers, on any route, passes the
+        // signed-fetch rule (`federation.authorized_fetch`) here.
+        .layer(middleware::from_fn_with_state(
+            state.fed.clone(),
+            starling_federation::routes::access::guard,
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

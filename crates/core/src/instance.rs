@@ -28,6 +28,8 @@ pub struct Instance {
     pub content_policy: ContentPolicy,
     /// The limited domains worked out from the policy ([`crate::hidden`]).
     pub limited_domains: crate::hidden::LimitedDomains,
+    /// Who hears of suspensions and rule changes, from any process ([`crate::changes`]).
+    pub changes: crate::changes::Changes,
 }
 
 impl Instance {
@@ -60,6 +62,7 @@ impl Instance {
             policy: Policy::new(allowlist),
             content_policy,
             limited_domains: Default::default(),
+            changes: Default::default(),
         })
     }
 

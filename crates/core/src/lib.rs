@@ -11,7 +11,9 @@
 
 pub mod accounts;
 pub mod blocks;
+pub mod changes;
 pub mod config;
+pub(crate) mod counters;
 pub mod crypto;
 pub mod db;
 pub mod entities;
@@ -39,6 +41,7 @@ pub mod timelines;
 pub mod urls;
 pub mod user_domain_blocks;
 pub mod views;
+pub mod visibility;
 
 pub use config::Config;
 pub use error::{CoreError, CoreResult};

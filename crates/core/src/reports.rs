@@ -158,7 +158,7 @@ pub async fn create(
         .filter(status::Column::AccountId.eq(target.id))
         .all(conn)
         .await?;
-    let visible = crate::statuses::visible_subset(conn, &statuses, Some(reporter_id)).await?;
+    let visible = crate::visibility::visible_subset(conn, &statuses, Some(reporter_id)).await?;
     if wanted.iter().any(|id| !visible.contains(id)) {
         return Err(CoreError::NotFound);
     }

@@ -6,19 +6,42 @@
 #[derive(Debug, Clone)]
 pub struct Urls {
     base: String,
+    parsed: url::Url,
+}
+
+/// `host[:port]` of a URL, lower case.
+fn authority(url: &url::Url) -> Option<String> {
+    let host = url.host_str()?.to_ascii_lowercase();
+    Some(match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host,
+    })
 }
 
 impl Urls {
     /// `base` is `https://domain`, without a trailing slash.
     pub fn new(base: impl Into<String>) -> Self {
-        Self {
-            base: base.into().trim_end_matches('/').to_string(),
-        }
+        let base = base.into().trim_end_matches('/').to_string();
+        let parsed = url::Url::parse(&base)
+            .unwrap_or_else(|_| url::Url::parse("http://invalid.invalid").expect("a valid URL"));
+        Self { base, parsed }
     }
 
     /// `https://domain`.
     pub fn base(&self) -> &str {
         &self.base
+    }
+
+    /// [`Urls::base`], parsed.
+    pub fn base_url(&self) -> &url::Url {
+        &self.parsed
+    }
+
+    /// Whether `uri` names something on this server: its host and port are ours.
+    pub fn is_local(&self, uri: &str) -> bool {
+        url::Url::parse(uri)
+            .ok()
+            .is_some_and(|u| authority(&u).is_some() && authority(&u) == authority(&self.parsed))
     }
 
     /// An absolute URL for `path` (which starts with `/`).
@@ -129,5 +152,18 @@ mod tests {
         assert_eq!(u.status_page("alice", 7), "https://social.example/@alice/7");
         assert_eq!(u.tag("café"), "https://social.example/tags/caf%C3%A9");
         assert_eq!(u.shared_inbox(), "https://social.example/inbox");
+    }
+
+    #[test]
+    fn local_means_our_host_and_port() {
+        let u = Urls::new("https://social.example");
+        assert!(u.is_local("https://social.example/users/alice/statuses/1"));
+        assert!(u.is_local("https://SOCIAL.example/x"));
+        assert!(!u.is_local("https://social.example.evil/x"));
+        assert!(!u.is_local("https://evil.example/social.example"));
+        assert!(!u.is_local("not a url"));
+        let t = Urls::new("http://127.0.0.1:8080");
+        assert!(t.is_local("http://127.0.0.1:8080/inbox"));
+        assert!(!t.is_local("http://127.0.0.1:8081/inbox"));
     }
 }

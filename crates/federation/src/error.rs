@@ -25,6 +25,11 @@ pub enum FedError {
     /// The body is too large: 413.
     #[error("payload too large")]
     TooLarge,
+    /// The body is not of a media type an inbox reads: 415.
+    #[error(
+        "unsupported media type: use application/activity+json, application/ld+json or application/json"
+    )]
+    UnsupportedMediaType,
     /// A remote server failed or could not be reached; worth retrying later.
     #[error("remote: {0}")]
     Remote(String),
@@ -46,6 +51,7 @@ impl FedError {
             FedError::Forbidden(_) => StatusCode::FORBIDDEN,
             FedError::NotFound | FedError::Core(CoreError::NotFound) => StatusCode::NOT_FOUND,
             FedError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            FedError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             FedError::Core(CoreError::Invalid(_) | CoreError::Validation(_)) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }

@@ -48,6 +48,11 @@ pub fn refuse_suspended(fed: &Federation, url: &Url) -> FedResult<()> {
 /// GETs `url` signed by the instance actor and returns the JSON document and the URL it
 /// was finally read from (after redirects).
 pub async fn get_signed(fed: &Federation, url: &Url, accept: &str) -> FedResult<(Value, Url)> {
+    // What lives here is read from the database, never fetched: a document this server
+    // would answer is not trusted as a remote one.
+    if fed.inst.urls.is_local(url.as_str()) {
+        return Err(FedError::NotFound);
+    }
     refuse_suspended(fed, url)?;
     let key = fed.instance_key().await?;
     let mut headers = HeaderMap::new();
@@ -90,6 +95,9 @@ pub async fn get_signed(fed: &Federation, url: &Url, accept: &str) -> FedResult<
 /// GETs an ActivityPub document and checks that its `id` is on the host it came from.
 pub async fn get_document(fed: &Federation, url: &Url) -> FedResult<Value> {
     let (doc, final_url) = get_signed(fed, url, AP_ACCEPT).await?;
+    if fed.inst.urls.is_local(final_url.as_str()) {
+        return Err(FedError::NotFound);
+    }
     let id = doc
         .get("id")
         .and_then(Value::as_str)

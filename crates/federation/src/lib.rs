@@ -18,6 +18,7 @@ pub mod objects;
 pub mod resolve;
 pub mod routes;
 pub mod signatures;
+pub mod signed;
 pub mod state;
 pub mod vocab;
 pub mod workers;

@@ -18,7 +18,8 @@ use crate::signatures::{PrivateKey, PublicKey};
 
 /// How long a remote actor's verified key is trusted from memory before it is read
 /// from the database again (an `Update` of the actor, a refetch or its deletion forget it
-/// at once).
+/// at once, and every suspension or reinstatement, from any process, forgets them all:
+/// see [`starling_core::changes`]).
 pub const KNOWN_KEY_TTL: Duration = Duration::from_secs(600);
 
 /// Remote keys kept in memory, at most.
@@ -95,7 +96,7 @@ impl Federation {
             ..base
         })
         .map_err(FedError::from)?;
-        Ok(Arc::new(Self {
+        let fed = Arc::new(Self {
             inst,
             http,
             delivery_http,
@@ -106,7 +107,16 @@ impl Federation {
             inbox_queue: InboxQueue::default(),
             instance_key: tokio::sync::OnceCell::new(),
             stats_cache: Mutex::new(None),
-        }))
+        });
+        // A suspension, a reinstatement or a change of the domain rules, made by any door
+        // of any process: no remembered key vouches for an account's state any longer.
+        let weak = Arc::downgrade(&fed);
+        fed.inst.changes.listen(move |_change| {
+            if let Some(fed) = weak.upgrade() {
+                fed.known_keys.clear();
+            }
+        });
+        Ok(fed)
     }
 
     /// The signing identity of local account `account_id`, read and parsed once, or of

@@ -1,5 +1,5 @@
-//! The background work of federation: the event consumer, the delivery scheduler and
-//! the inbox processor. They keep nothing in memory that matters: stopping them at any
+//! The background work of federation: the event consumer, the delivery scheduler, the
+//! inbox processor, and the reader of changes made by other processes. They keep nothing in memory that matters: stopping them at any
 //! point (SIGKILL included) loses nothing, and they pick up where they were on start.
 
 use std::sync::Arc;
@@ -30,6 +30,7 @@ pub fn start(fed: &Arc<Federation>) -> Workers {
             tokio::spawn(inbox::process::run(fed.clone())),
             tokio::spawn(reload_policy(fed.clone())),
             tokio::spawn(crate::blocklists::run(fed.inst.clone())),
+            tokio::spawn(starling_core::changes::run(fed.inst.clone())),
         ],
     }
 }

@@ -154,7 +154,7 @@ pub async fn run(
                 created.user.email
             );
             eprintln!("Password (shown only once, store it now):");
-            println!("{password}");
+            outln!("{password}");
             let _ = config_path;
             eprintln!(
                 "Log in from any Mastodon app with the server {} and the email address above.",
@@ -163,9 +163,12 @@ pub async fn run(
         }
         AccountCommand::List => {
             let all = accounts::list_local(&inst).await?;
-            println!(
+            outln!(
                 "{:<20} {:<10} {:<10} {:<32} created",
-                "username", "role", "state", "email"
+                "username",
+                "role",
+                "state",
+                "email"
             );
             for l in all {
                 let state = if l.account.suspended_at.is_some() {
@@ -177,7 +180,7 @@ pub async fn run(
                 } else {
                     "active"
                 };
-                println!(
+                outln!(
                     "{:<20} {:<10} {:<10} {:<32} {}",
                     l.account.username,
                     l.user.role,
@@ -261,7 +264,7 @@ pub async fn run(
                 "New password for @{} (shown only once); all sessions were signed out:",
                 l.account.username
             );
-            println!("{password}");
+            outln!("{password}");
         }
     }
     Ok(())

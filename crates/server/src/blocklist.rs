@@ -92,8 +92,8 @@ async fn run_on(inst: &Instance, cmd: BlocklistCommand) -> anyhow::Result<()> {
                 plain_severity: Severity::parse(&args.severity)?,
             };
             let source = subscriptions::subscribe(inst, None, new).await?;
-            println!("Subscribed to {} as {}.", source.url, source.id);
-            println!(
+            outln!("Subscribed to {} as {}.", source.url, source.id);
+            outln!(
                 "A running server fetches it within a minute; `starling blocklist sync {}` \
                  fetches it now.",
                 source.id
@@ -106,12 +106,12 @@ async fn run_on(inst: &Instance, cmd: BlocklistCommand) -> anyhow::Result<()> {
                 None => subscriptions::list_sources(inst).await?,
             };
             if sources.is_empty() {
-                println!("No subscription.");
+                outln!("No subscription.");
             }
             let mut failed = 0;
             for s in &sources {
                 match blocklists::sync(inst, s.id).await {
-                    Ok(report) => println!("{} {}: {report}", s.id, s.url),
+                    Ok(report) => outln!("{} {}: {report}", s.id, s.url),
                     Err(e) => {
                         failed += 1;
                         eprintln!("{} {}: sync failed, nothing changed: {e}", s.id, s.url);
@@ -125,14 +125,18 @@ async fn run_on(inst: &Instance, cmd: BlocklistCommand) -> anyhow::Result<()> {
         BlocklistCommand::Drafts { id } => {
             let drafts = subscriptions::entries(inst, id, Some(state::DRAFT)).await?;
             if drafts.is_empty() {
-                println!("No entry waits for review.");
+                outln!("No entry waits for review.");
             } else {
-                println!(
+                outln!(
                     "{:<20} {:<20} {:<40} {:<8} {:<13}  COMMENT",
-                    "ENTRY", "SOURCE", "DOMAIN", "SEVERITY", "FLAGS"
+                    "ENTRY",
+                    "SOURCE",
+                    "DOMAIN",
+                    "SEVERITY",
+                    "FLAGS"
                 );
                 for e in &drafts {
-                    println!(
+                    outln!(
                         "{:<20} {:<20} {:<40} {:<8} {:<13}  {}",
                         e.id,
                         e.source_id,
@@ -149,16 +153,16 @@ async fn run_on(inst: &Instance, cmd: BlocklistCommand) -> anyhow::Result<()> {
                 (Some(id), _) => subscriptions::approve(inst, None, id).await?,
                 (None, _) => subscriptions::approve_all(inst, None).await?,
             };
-            println!("Approved; {}.", changes);
+            outln!("Approved; {}.", changes);
         }
         BlocklistCommand::Reject { id } => {
             let changes = subscriptions::reject(inst, None, id).await?;
-            println!("Rejected; {}.", changes);
+            outln!("Rejected; {}.", changes);
         }
         BlocklistCommand::Unsubscribe { id, keep_blocks } => {
             let source = subscriptions::get_source(inst, id).await?;
             let changes = subscriptions::unsubscribe(inst, None, id, keep_blocks).await?;
-            println!("Unsubscribed from {}; {}.", source.url, changes);
+            outln!("Unsubscribed from {}; {}.", source.url, changes);
         }
     }
     Ok(())
@@ -206,14 +210,14 @@ async fn list(inst: &Instance, json: bool) -> anyhow::Result<()> {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        outln!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(());
     }
     if sources.is_empty() {
-        println!("No subscription.");
+        outln!("No subscription.");
         return Ok(());
     }
-    println!(
+    outln!(
         "{:<20} {:>8} {:<8} {:<6} {:<10} {:>7} {:>6} {:<20} {:<9}  URL",
         "ID",
         "PRIORITY",
@@ -226,7 +230,7 @@ async fn list(inst: &Instance, json: bool) -> anyhow::Result<()> {
         "STATUS"
     );
     for s in &sources {
-        println!(
+        outln!(
             "{:<20} {:>8} {:<8} {:<6} {:<10} {:>7} {:>6} {:<20} {:<9}  {}",
             s.id,
             s.priority,
@@ -242,7 +246,7 @@ async fn list(inst: &Instance, json: bool) -> anyhow::Result<()> {
             s.url
         );
         if let Some(error) = &s.last_error {
-            println!("{:<20} error: {error}", "");
+            outln!("{:<20} error: {error}", "");
         }
     }
     Ok(())

@@ -95,17 +95,17 @@ async fn run_on(inst: &Instance, cmd: DomainCommand) -> anyhow::Result<()> {
             let block = match blocks::find_block(&inst.store.read, &normal).await? {
                 Some(existing) => {
                     let b = blocks::update_block(inst, None, existing.id, fields).await?;
-                    println!("Changed the block of {}: {}", b.domain, b.severity);
+                    outln!("Changed the block of {}: {}", b.domain, b.severity);
                     b
                 }
                 None => {
                     let b = blocks::create_block(inst, None, &normal, fields).await?;
-                    println!("Blocked {}: {}", b.domain, b.severity);
+                    outln!("Blocked {}: {}", b.domain, b.severity);
                     b
                 }
             };
             if block.domain != domains::to_unicode(&block.domain) {
-                println!(
+                outln!(
                     "({} is {})",
                     block.domain,
                     domains::to_unicode(&block.domain)
@@ -118,7 +118,7 @@ async fn run_on(inst: &Instance, cmd: DomainCommand) -> anyhow::Result<()> {
                 .await?
                 .with_context(|| format!("{normal} is not blocked"))?;
             blocks::delete_block(inst, None, block.id).await?;
-            println!("Unblocked {normal}");
+            outln!("Unblocked {normal}");
         }
         DomainCommand::List { json } => {
             let list = blocks::all_blocks(inst).await?;
@@ -139,21 +139,25 @@ async fn run_on(inst: &Instance, cmd: DomainCommand) -> anyhow::Result<()> {
                     })).collect::<Vec<_>>(),
                     "allows": allows.iter().map(|a| &a.domain).collect::<Vec<_>>(),
                 });
-                println!("{}", serde_json::to_string_pretty(&doc)?);
+                outln!("{}", serde_json::to_string_pretty(&doc)?);
             } else {
                 if inst.policy.is_allowlist() {
-                    println!("Allow-list mode: only allowed domains federate.");
+                    outln!("Allow-list mode: only allowed domains federate.");
                 }
                 if list.is_empty() {
-                    println!("No domain is blocked.");
+                    outln!("No domain is blocked.");
                 } else {
-                    println!(
+                    outln!(
                         "{:<40} {:<8} {:<6} {:<7} {:<9}  COMMENT",
-                        "DOMAIN", "SEVERITY", "MEDIA", "REPORTS", "OBFUSCATE"
+                        "DOMAIN",
+                        "SEVERITY",
+                        "MEDIA",
+                        "REPORTS",
+                        "OBFUSCATE"
                     );
                     for b in &list {
                         let no = |v: bool| if v { "reject" } else { "-" };
-                        println!(
+                        outln!(
                             "{:<40} {:<8} {:<6} {:<7} {:<9}  {}",
                             b.domain,
                             b.severity,
@@ -165,7 +169,7 @@ async fn run_on(inst: &Instance, cmd: DomainCommand) -> anyhow::Result<()> {
                     }
                 }
                 if !allows.is_empty() {
-                    println!(
+                    outln!(
                         "Allowed: {}",
                         allows
                             .iter()
@@ -190,17 +194,17 @@ async fn run_on(inst: &Instance, cmd: DomainCommand) -> anyhow::Result<()> {
             let entries = csv::parse(&bytes, inst.config.federation.allow_private_addresses)?;
             let plan = blocks::plan_import(inst, entries).await?;
             for e in &plan.create {
-                println!("+ {} {}", e.domain, e.severity.as_str());
+                outln!("+ {} {}", e.domain, e.severity.as_str());
             }
             for (old, e) in &plan.update {
-                println!("~ {} {} -> {}", e.domain, old.severity, e.severity.as_str());
+                outln!("~ {} {} -> {}", e.domain, old.severity, e.severity.as_str());
             }
             for f in &plan.severed {
                 let arrow = match f.direction {
                     Direction::Following => "->",
                     Direction::Follower => "<-",
                 };
-                println!("! severs {} {arrow} {}", f.local, f.remote);
+                outln!("! severs {} {arrow} {}", f.local, f.remote);
             }
             let summary = format!(
                 "{} new, {} changed, {} unchanged, {} local follow{} severed",
@@ -211,10 +215,10 @@ async fn run_on(inst: &Instance, cmd: DomainCommand) -> anyhow::Result<()> {
                 if plan.severed.len() == 1 { "" } else { "s" }
             );
             if dry_run {
-                println!("Dry run: {summary}; nothing changed.");
+                outln!("Dry run: {summary}; nothing changed.");
             } else {
                 blocks::apply_import(inst, None, &plan).await?;
-                println!("Imported: {summary}.");
+                outln!("Imported: {summary}.");
             }
         }
         DomainCommand::Export { output } => {
@@ -222,12 +226,12 @@ async fn run_on(inst: &Instance, cmd: DomainCommand) -> anyhow::Result<()> {
             match output {
                 Some(path) => std::fs::write(&path, text)
                     .with_context(|| format!("cannot write {}", path.display()))?,
-                None => print!("{text}"),
+                None => out!("{text}"),
             }
         }
         DomainCommand::Allow { domain } => {
             let allow = blocks::create_allow(inst, None, &domain).await?;
-            println!("Allowed {}", allow.domain);
+            outln!("Allowed {}", allow.domain);
         }
         DomainCommand::Disallow { domain } => {
             let normal = blocks::normalize(inst, &domain)?;
@@ -238,7 +242,7 @@ async fn run_on(inst: &Instance, cmd: DomainCommand) -> anyhow::Result<()> {
                 .find(|a| a.domain == normal)
                 .with_context(|| format!("{normal} is not allowed"))?;
             blocks::delete_allow(inst, None, allow.id).await?;
-            println!("Removed the allow of {normal}");
+            outln!("Removed the allow of {normal}");
         }
     }
     Ok(())

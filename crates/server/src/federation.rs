@@ -31,13 +31,13 @@ pub async fn run(config: Config, cmd: FederationCommand) -> anyhow::Result<()> {
             "pending_events": events,
             "hosts": statuses,
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
-        println!("{queued} deliveries queued, {events} events waiting to be federated");
+        outln!("{queued} deliveries queued, {events} events waiting to be federated");
         if statuses.is_empty() {
-            println!("No remote host has been delivered to yet.");
+            outln!("No remote host has been delivered to yet.");
         } else {
-            println!(
+            outln!(
                 "{:<40} {:<12} {:>7} {:>9} {:>7} {:>8}  {:<19}  {:<19}  LAST ERROR",
                 "HOST",
                 "HEALTH",
@@ -49,7 +49,7 @@ pub async fn run(config: Config, cmd: FederationCommand) -> anyhow::Result<()> {
                 "NEXT RETRY"
             );
             for h in statuses {
-                println!(
+                outln!(
                     "{:<40} {:<12} {:>7} {:>9} {:>7} {:>8}  {:<19}  {:<19}  {}",
                     h.host,
                     h.health.as_str(),

@@ -46,15 +46,15 @@ async fn run_on(inst: &Instance, cmd: HeldCommand) -> anyhow::Result<()> {
         HeldCommand::List { json } => list(inst, json).await?,
         HeldCommand::Show { id } => {
             let post = held::get(inst, id).await?;
-            println!("{}", serde_json::to_string_pretty(&doc(&post))?);
+            outln!("{}", serde_json::to_string_pretty(&doc(&post))?);
         }
         HeldCommand::Release { ids } => {
             // Each on its own: one that cannot be released leaves the others released.
             let mut failed = 0;
             for id in ids {
                 match held::release(inst, None, id).await {
-                    Ok(Some(status)) => println!("Released {id}: stored as status {}", status.id),
-                    Ok(None) => println!("Released {id}: the post it edits is gone"),
+                    Ok(Some(status)) => outln!("Released {id}: stored as status {}", status.id),
+                    Ok(None) => outln!("Released {id}: the post it edits is gone"),
                     Err(e) => {
                         failed += 1;
                         eprintln!("error: cannot release {id}: {e}");
@@ -69,7 +69,7 @@ async fn run_on(inst: &Instance, cmd: HeldCommand) -> anyhow::Result<()> {
             let mut failed = 0;
             for id in ids {
                 match held::discard(inst, None, id).await {
-                    Ok(()) => println!("Discarded {id}"),
+                    Ok(()) => outln!("Discarded {id}"),
                     Err(e) => {
                         failed += 1;
                         eprintln!("error: cannot discard {id}: {e}");
@@ -106,19 +106,23 @@ async fn list(inst: &Instance, json: bool) -> anyhow::Result<()> {
     let (posts, total) = held::list(inst, LIST_LIMIT).await?;
     if json {
         let docs: Vec<_> = posts.iter().map(doc).collect();
-        println!("{}", serde_json::to_string_pretty(&docs)?);
+        outln!("{}", serde_json::to_string_pretty(&docs)?);
         return Ok(());
     }
     if posts.is_empty() {
-        println!("No posts held for review.");
+        outln!("No posts held for review.");
         return Ok(());
     }
-    println!(
+    outln!(
         "{:<20} {:<16} {:<6} {:<30} {:<20}  TEXT",
-        "ID", "HELD", "KIND", "AUTHOR", "RULE"
+        "ID",
+        "HELD",
+        "KIND",
+        "AUTHOR",
+        "RULE"
     );
     for p in &posts {
-        println!(
+        outln!(
             "{:<20} {:<16} {:<6} {:<30} {:<20}  {}",
             p.id,
             p.held_at.format("%Y-%m-%d %H:%M"),
@@ -129,7 +133,7 @@ async fn list(inst: &Instance, json: bool) -> anyhow::Result<()> {
         );
     }
     if total > posts.len() as u64 {
-        println!("… and {} more", total - posts.len() as u64);
+        outln!("… and {} more", total - posts.len() as u64);
     }
     Ok(())
 }

@@ -5,7 +5,11 @@
 //! delivery queue and remote hosts; `starling config check` validates the
 //! configuration. Every command takes `--config FILE` (default `./config.toml` when it
 //! exists) and honours `STARLING_<SECTION>__<KEY>` environment overrides. Progress and
-//! errors go to stderr; failures exit non-zero.
+//! errors go to stderr; failures exit non-zero; a closed stdout (`| head`) is not one
+//! ([`out`]).
+
+#[macro_use]
+mod out;
 
 mod account;
 mod blocklist;

@@ -49,13 +49,13 @@ async fn run_on(inst: &Instance, cmd: ReportCommand) -> anyhow::Result<()> {
             reports::resolve(inst, None, id)
                 .await
                 .map_err(not_found(id))?;
-            println!("Resolved report {id}");
+            outln!("Resolved report {id}");
         }
         ReportCommand::Reopen { id } => {
             reports::reopen(inst, None, id)
                 .await
                 .map_err(not_found(id))?;
-            println!("Reopened report {id}");
+            outln!("Reopened report {id}");
         }
     }
     Ok(())
@@ -103,11 +103,11 @@ async fn list(inst: &Instance, all: bool, json: bool) -> anyhow::Result<()> {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        outln!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(());
     }
     if rows.is_empty() {
-        println!(
+        outln!(
             "{}",
             if all {
                 "No reports."
@@ -117,12 +117,18 @@ async fn list(inst: &Instance, all: bool, json: bool) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    println!(
+    outln!(
         "{:<20} {:<16} {:<8} {:<9} {:<30} {:<30} {:>8}  COMMENT",
-        "ID", "CREATED", "STATE", "CATEGORY", "REPORTER", "TARGET", "STATUSES"
+        "ID",
+        "CREATED",
+        "STATE",
+        "CATEGORY",
+        "REPORTER",
+        "TARGET",
+        "STATUSES"
     );
     for r in &rows {
-        println!(
+        outln!(
             "{:<20} {:<16} {:<8} {:<9} {:<30} {:<30} {:>8}  {}",
             r.id,
             r.created_at.format("%Y-%m-%d %H:%M"),

@@ -8,6 +8,7 @@
 mod account_actions;
 mod content_policy;
 mod discovery;
+mod doors;
 mod host_loss;
 mod hostile;
 mod inbound;

@@ -12,7 +12,6 @@ use starling_core::reports::{self, NewReport};
 use crate::auth::{User, scope};
 use crate::error::{ApiError, ApiResult};
 use crate::mastodon::accounts::entity::Account;
-use crate::mastodon::accounts::visible_account;
 use crate::mastodon::format::timestamp;
 use crate::params::{Params, de};
 use crate::state::AppState;
@@ -109,7 +108,7 @@ pub async fn create(
     let target_id = account_id
         .parse::<i64>()
         .map_err(|_| ApiError::not_found())?;
-    let target = visible_account(&app.inst, target_id).await?;
+    let target = starling_core::visibility::account(&app.inst, target_id).await?;
     // Statuses are looked up as Mastodon's `find` does: one that is not found is a 404.
     let status_ids = p
         .status_ids

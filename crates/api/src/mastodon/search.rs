@@ -6,21 +6,20 @@
 //! the URL of a remote actor or post is fetched. Full-text search of accounts, statuses
 //! and hashtags is not supported yet: those lists are empty.
 //!
-//! Results leave out what the viewer does not see ([`starling_core::hidden`]): accounts
-//! (and their posts) the viewer blocks, is blocked by, mutes or whose domain the viewer
-//! blocks, and accounts this instance limits that the viewer does not follow.
+//! Results are what core's rule lists for the viewer ([`starling_core::visibility`]):
+//! no account awaiting approval, nothing the viewer may not see, and nothing by
+//! accounts the viewer blocks, is blocked by, mutes or whose domain the viewer blocks,
+//! nor by accounts this instance limits that the viewer does not follow.
 
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use starling_core::accounts;
-use starling_core::hidden::hidden_authors;
+use starling_core::{accounts, visibility};
 
 use crate::auth::{MaybeUser, scope};
 use crate::error::{ApiError, ApiResult};
 use crate::mastodon::accounts::entity::Account;
-use crate::mastodon::accounts::visible_account;
 use crate::mastodon::statuses::entity::Status;
 use crate::params::{Params, de};
 use crate::state::AppState;
@@ -40,15 +39,6 @@ pub struct SearchResults {
     accounts: Vec<Account>,
     statuses: Vec<Value>,
     hashtags: Vec<Value>,
-}
-
-/// Whether `viewer` does not see `account_id` in results: blocked either way, muted,
-/// on a domain the viewer blocks, or limited by this instance and not followed.
-async fn is_hidden(app: &AppState, viewer: Option<i64>, account_id: i64) -> ApiResult<bool> {
-    let authors = std::collections::HashSet::from([account_id]);
-    Ok(hidden_authors(&app.inst, viewer, &authors)
-        .await?
-        .contains(&account_id))
 }
 
 /// # `GET /api/v2/search`
@@ -77,14 +67,8 @@ pub async fn v2(
         && let Some(account) = accounts::lookup(&app.inst, q).await?
     {
         known = true;
-        // An account others may not see yet is no result; any other failure is one.
-        match visible_account(&app.inst, account.id).await {
-            Ok(account) if !is_hidden(&app, viewer_id, account.id).await? => {
-                found.push(Account::build(&app.inst, &account, None))
-            }
-            Ok(_) => {}
-            Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => {}
-            Err(e) => return Err(e),
+        if visibility::is_listed(&app.inst, viewer_id, &account).await? {
+            found.push(Account::build(&app.inst, &account, None));
         }
     }
     let mut statuses = Vec::new();
@@ -95,9 +79,7 @@ pub async fn v2(
         use starling_federation::resolve::{Resolved, resolve};
         match resolve(&app.fed, q).await {
             Ok(Some(Resolved::Account(account))) if wants_accounts => {
-                if let Ok(account) = visible_account(&app.inst, account.id).await
-                    && !is_hidden(&app, viewer_id, account.id).await?
-                {
+                if visibility::is_listed(&app.inst, viewer_id, &account).await? {
                     found.push(Account::build(&app.inst, &account, None));
                 }
             }
@@ -105,9 +87,7 @@ pub async fn v2(
                 if p.kind.as_deref().is_none_or(|k| k == "statuses") =>
             {
                 let viewer_id = Some(me.account.id);
-                if starling_core::statuses::can_view(&app.inst, &status, viewer_id).await?
-                    && !is_hidden(&app, viewer_id, status.account_id).await?
-                {
+                if visibility::is_status_listed(&app.inst, viewer_id, &status).await? {
                     let view =
                         starling_core::views::status_view(&app.inst, *status, viewer_id).await?;
                     statuses.push(

@@ -3,13 +3,14 @@
 //! decision and redirects back to the app with a code (or shows the code, for the
 //! out-of-band redirect). Server-rendered, no JavaScript.
 //!
-//! Sessions are an HttpOnly, SameSite=Lax cookie; the consent and sign-out forms carry
-//! the session's CSRF token; every page refuses framing (clickjacking).
+//! Sessions are an HttpOnly, SameSite=Lax cookie; every form (sign-in included) carries
+//! a CSRF token, checked with its origin by [`crate::web::csrf::guard`]; every page
+//! refuses framing (clickjacking).
 
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde::Deserialize;
@@ -32,6 +33,7 @@ struct SignInPage<'a> {
     error: Option<String>,
     email: String,
     return_to: String,
+    csrf_token: String,
 }
 
 #[derive(Template)]
@@ -148,8 +150,6 @@ pub struct AuthorizeParams {
     force_login: Option<bool>,
     #[serde(default, deserialize_with = "de::opt_string")]
     decision: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_string")]
-    csrf_token: Option<String>,
 }
 
 /// A checked authorization request.
@@ -171,7 +171,7 @@ fn redirect_with(redirect_uri: &str, pairs: &[(&str, &str)]) -> Response {
                     q.append_pair(k, v);
                 }
             }
-            Redirect::to(url.as_str()).into_response()
+            crate::web::redirect::to(url.as_str())
         }
         Err(_) => (StatusCode::BAD_REQUEST, "Invalid redirect URI").into_response(),
     }
@@ -268,15 +268,18 @@ async fn check(app: &AppState, p: &AuthorizeParams) -> Result<Request, Response>
     })
 }
 
-fn sign_in_page(
+/// The sign-in form, with the browser's form token (see [`crate::web::csrf`]).
+async fn sign_in_page(
     app: &AppState,
+    jar: CookieJar,
     status: StatusCode,
     app_name: Option<String>,
     error: Option<String>,
     email: String,
     return_to: String,
 ) -> Response {
-    render(
+    let (csrf_token, jar) = crate::web::csrf::form_token(app, jar).await;
+    let page = render(
         status,
         &SignInPage {
             site_title: &app.inst.config.instance.title,
@@ -285,8 +288,10 @@ fn sign_in_page(
             error,
             email,
             return_to,
+            csrf_token,
         },
-    )
+    );
+    (jar, page).into_response()
 }
 
 /// # `GET /oauth/authorize`
@@ -319,12 +324,14 @@ pub async fn show(
             let return_to = format!("{}?{query}", uri.path());
             return sign_in_page(
                 &app,
+                jar,
                 StatusCode::OK,
                 Some(request.app.name.clone()),
                 None,
                 String::new(),
                 return_to,
-            );
+            )
+            .await;
         }
     };
     render(
@@ -369,7 +376,8 @@ pub async fn decide(
     jar: CookieJar,
     Params(p): Params<AuthorizeParams>,
 ) -> Response {
-    let Some((session, local)) = current_session(&app, &jar).await else {
+    // The form's token was checked by `web::csrf::guard` before this ran.
+    let Some((_, local)) = current_session(&app, &jar).await else {
         return message(
             &app,
             StatusCode::FORBIDDEN,
@@ -377,18 +385,6 @@ pub async fn decide(
             "Sign in again and retry from your app.",
         );
     };
-    if !p
-        .csrf_token
-        .as_deref()
-        .is_some_and(|t| starling_core::crypto::secrets_equal(t, &session.csrf_token))
-    {
-        return message(
-            &app,
-            StatusCode::FORBIDDEN,
-            "Invalid form",
-            "This form has expired. Go back to your app and try again.",
-        );
-    }
     let request = match check(&app, &p).await {
         Ok(r) => r,
         Err(page) => return page,
@@ -482,22 +478,24 @@ pub async fn sign_in_form(
             },
         );
     }
+    let return_to = safe_return_to(&app, p.return_to.as_deref());
     sign_in_page(
         &app,
+        jar,
         StatusCode::OK,
         None,
         None,
         String::new(),
-        safe_return_to(p.return_to.as_deref()),
+        return_to,
     )
+    .await
 }
 
-/// Only same-site paths are followed after sign-in (no open redirect).
-fn safe_return_to(r: Option<&str>) -> String {
-    match r {
-        Some(r) if r.starts_with('/') && !r.starts_with("//") && !r.contains('\\') => r.to_string(),
-        _ => "/auth/sign_in".to_string(),
-    }
+/// Where to go after signing in: `return_to` when it is a path of this origin
+/// ([`crate::web::redirect::same_origin_path`]), else the sign-in page itself.
+fn safe_return_to(app: &AppState, r: Option<&str>) -> String {
+    r.and_then(|r| crate::web::redirect::same_origin_path(app.inst.urls.base_url(), r))
+        .unwrap_or_else(|| "/auth/sign_in".to_string())
 }
 
 #[derive(Debug, Deserialize)]
@@ -517,18 +515,20 @@ pub async fn sign_in(
     jar: CookieJar,
     Params(form): Params<SignInForm>,
 ) -> Response {
-    let return_to = safe_return_to(form.return_to.as_deref());
+    let return_to = safe_return_to(&app, form.return_to.as_deref());
     let email = form.email.unwrap_or_default();
     if let Err(e) = app.limits.check_sign_in(ip) {
         let _ = e;
         return sign_in_page(
             &app,
+            jar,
             StatusCode::TOO_MANY_REQUESTS,
             None,
             Some("Too many sign-in attempts. Wait a few minutes and try again.".into()),
             email,
             return_to,
-        );
+        )
+        .await;
     }
     let local = match accounts::authenticate(
         &app.inst,
@@ -541,34 +541,40 @@ pub async fn sign_in(
         Ok(None) => {
             return sign_in_page(
                 &app,
+                jar,
                 StatusCode::UNAUTHORIZED,
                 None,
                 Some("Invalid email address or password.".into()),
                 email,
                 return_to,
-            );
+            )
+            .await;
         }
         Err(e) => {
             tracing::error!(error = %e, "sign-in failed");
             return sign_in_page(
                 &app,
+                jar,
                 StatusCode::SERVICE_UNAVAILABLE,
                 None,
                 Some("The server could not check your sign-in. Try again.".into()),
                 email,
                 return_to,
-            );
+            )
+            .await;
         }
     };
     if let Some(problem) = accounts::login_problem(&local) {
         return sign_in_page(
             &app,
+            jar,
             StatusCode::FORBIDDEN,
             None,
             Some(problem.into()),
             email,
             return_to,
-        );
+        )
+        .await;
     }
     let (token, _) = match oauth::create_session(&app.inst, local.user.id).await {
         Ok(s) => s,
@@ -576,12 +582,14 @@ pub async fn sign_in(
             tracing::error!(error = %e, "creating session failed");
             return sign_in_page(
                 &app,
+                jar,
                 StatusCode::SERVICE_UNAVAILABLE,
                 None,
                 Some("The server could not sign you in. Try again.".into()),
                 email,
                 return_to,
-            );
+            )
+            .await;
         }
     };
     let _ = accounts::touch_sign_in(&app.inst, local.user.id).await;
@@ -592,46 +600,21 @@ pub async fn sign_in(
         .secure(app.inst.config.scheme() == "https")
         .max_age(time_days(oauth::SESSION_LIFETIME_DAYS))
         .build();
-    (jar.add(cookie), Redirect::to(&return_to)).into_response()
+    (jar.add(cookie), crate::web::redirect::to(&return_to)).into_response()
 }
 
 fn time_days(days: i64) -> time::Duration {
     time::Duration::days(days)
 }
 
-#[derive(Debug, Deserialize)]
-pub struct SignOutForm {
-    #[serde(default, deserialize_with = "de::opt_string")]
-    csrf_token: Option<String>,
-}
-
-/// # `POST /auth/sign_out`
-pub async fn sign_out(
-    State(app): State<AppState>,
-    jar: CookieJar,
-    Params(form): Params<SignOutForm>,
-) -> Response {
-    if let Some((session, _)) = current_session(&app, &jar).await {
-        if form
-            .csrf_token
-            .as_deref()
-            .is_some_and(|t| starling_core::crypto::secrets_equal(t, &session.csrf_token))
-        {
-            if let Some(cookie) = jar.get(SESSION_COOKIE) {
-                let _ = oauth::delete_session(&app.inst, cookie.value()).await;
-            }
-        } else {
-            return message(
-                &app,
-                StatusCode::FORBIDDEN,
-                "Invalid form",
-                "This form has expired.",
-            );
-        }
+/// # `POST /auth/sign_out` (its form token checked by [`crate::web::csrf::guard`]).
+pub async fn sign_out(State(app): State<AppState>, jar: CookieJar) -> Response {
+    if let Some(cookie) = jar.get(SESSION_COOKIE) {
+        let _ = oauth::delete_session(&app.inst, cookie.value()).await;
     }
     (
         jar.remove(Cookie::build(SESSION_COOKIE).path("/").build()),
-        Redirect::to("/"),
+        crate::web::redirect::to("/"),
     )
         .into_response()
 }

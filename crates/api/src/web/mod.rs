@@ -2,7 +2,9 @@
 //! (`/@username`), statuses (`/@username/:id`), hashtags (`/tags/:tag`), plus the
 //! default images and uploaded media. Only what an anonymous visitor may see is shown.
 
+pub mod csrf;
 pub mod moderation;
+pub mod redirect;
 
 use askama::Template;
 use axum::Router;
@@ -15,7 +17,7 @@ use starling_core::entities::account;
 use starling_core::paging::Page;
 use starling_core::timelines::{self, AccountFilter, PublicFilter};
 use starling_core::views::{self, StatusView};
-use starling_core::{Instance, accounts, statuses};
+use starling_core::{Instance, statuses, visibility};
 
 use crate::mastodon::accounts::entity::Account;
 use crate::mastodon::format::timestamp;
@@ -217,10 +219,7 @@ async fn local_account(
     let Some(username) = handle.strip_prefix('@') else {
         return Ok(None);
     };
-    let Some(local) = accounts::find_local_with_user(&app.inst, username).await? else {
-        return Ok(None);
-    };
-    Ok(local.user.approved.then_some(local.account))
+    visibility::local_account(&app.inst, username).await
 }
 
 /// # `GET /@:username`
@@ -311,9 +310,9 @@ async fn status_page(
         Ok(None) => return not_found_page(&app),
         Err(e) => return unavailable(&app, e),
     };
-    let status = match statuses::get_visible(&app.inst, id, None).await {
-        Ok(s) if s.account_id == account.id && s.reblog_of_id.is_none() => s,
-        Ok(_) | Err(starling_core::CoreError::NotFound) => return not_found_page(&app),
+    let status = match visibility::status_of(&app.inst, &account, id, None).await {
+        Ok(s) => s,
+        Err(starling_core::CoreError::NotFound) => return not_found_page(&app),
         Err(e) => return unavailable(&app, e),
     };
     let (ancestors, descendants) = match statuses::context(&app.inst, &status, None).await {
@@ -397,14 +396,18 @@ fn png(bytes: &'static [u8]) -> Response {
         .into_response()
 }
 
+/// The pages that answer ActivityPub JSON to a request that asks for it (`/@alice`,
+/// `/@alice/:id`): the actor and its posts, as at `/users/alice…`.
+pub const ACTIVITY_PAGES: [&str; 2] = ["/{handle}", "/{handle}/{id}"];
+
 /// The pages and static images.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(moderation::routes())
         .route("/", get(landing))
         .route("/about", get(landing))
-        .route("/{handle}", get(profile))
-        .route("/{handle}/{id}", get(status_page))
+        .route(ACTIVITY_PAGES[0], get(profile))
+        .route(ACTIVITY_PAGES[1], get(status_page))
         .route("/tags/{tag}", get(tag_page))
         .route(
             "/avatars/original/missing.png",

@@ -193,6 +193,7 @@ pub async fn find_by_key_id(inst: &Instance, key_id: &str) -> CoreResult<Option<
 /// and notifications go; the row stays, suspended and emptied, so that a replayed or
 /// late activity cannot bring it back.
 pub async fn remove(inst: &Instance, account_id: i64) -> CoreResult<()> {
+    use crate::changes::{self, Change};
     let txn = inst.store.begin().await?;
     purge(&txn, account_id).await?;
     account::Entity::update_many()
@@ -201,7 +202,9 @@ pub async fn remove(inst: &Instance, account_id: i64) -> CoreResult<()> {
         .filter(account::Column::Domain.is_not_null())
         .exec(&txn)
         .await?;
+    changes::record(&txn, Change::AccountModerated(account_id)).await?;
     txn.commit().await?;
+    inst.changes.announce(Change::AccountModerated(account_id));
     Ok(())
 }
 

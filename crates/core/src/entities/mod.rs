@@ -7,6 +7,7 @@ pub mod account_warning;
 pub mod block;
 pub mod blocklist_entry;
 pub mod blocklist_source;
+pub mod change;
 pub mod delivery;
 pub mod domain_allow;
 pub mod domain_block;

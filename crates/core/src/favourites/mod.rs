@@ -10,18 +10,20 @@
 pub mod inbound;
 
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set, TryInsertResult,
 };
 
 use crate::accounts::{self, LocalAccount};
+use crate::counters::{self, Counter};
 use crate::entities::{account, favourite, notification, status};
 use crate::error::{CoreError, CoreResult};
 use crate::events::{self, Event};
 use crate::id::next_id;
 use crate::instance::Instance;
 use crate::paging::Page;
+use crate::visibility;
 use crate::{reblogs, statuses};
 
 /// The notification type of a favourite.
@@ -74,7 +76,7 @@ pub async fn unfavourite(
     let Some(removed) = remove(&txn, me.id, status.id).await? else {
         txn.rollback().await?;
         // As Mastodon: without a favourite to withdraw, the status must be visible.
-        if !statuses::can_view(inst, &status, Some(me.id)).await? {
+        if !visibility::can_view(inst, &status, Some(me.id)).await? {
             return Err(CoreError::NotFound);
         }
         return Ok(status);
@@ -106,7 +108,7 @@ pub async fn favourited_by(
     viewer: Option<i64>,
     page: &Page,
 ) -> CoreResult<Vec<(i64, account::Model)>> {
-    let status = statuses::get_visible(inst, status_id, viewer).await?;
+    let status = visibility::get_status(inst, status_id, viewer).await?;
     let rows: Vec<(i64, i64)> = page
         .apply(
             favourite::Entity::find().filter(favourite::Column::StatusId.eq(status.id)),
@@ -197,14 +199,7 @@ async fn insert(
     if !matches!(inserted, TryInsertResult::Inserted(n) if n > 0) {
         return Ok(false);
     }
-    status::Entity::update_many()
-        .col_expr(
-            status::Column::FavouritesCount,
-            Expr::col(status::Column::FavouritesCount).add(1),
-        )
-        .filter(status::Column::Id.eq(status_id))
-        .exec(txn)
-        .await?;
+    counters::increment(txn, Counter::Favourites, status_id).await?;
     Ok(true)
 }
 
@@ -228,14 +223,7 @@ async fn remove(
     if deleted.rows_affected == 0 {
         return Ok(None);
     }
-    status::Entity::update_many()
-        .col_expr(
-            status::Column::FavouritesCount,
-            Expr::cust("CASE WHEN favourites_count > 0 THEN favourites_count - 1 ELSE 0 END"),
-        )
-        .filter(status::Column::Id.eq(status_id))
-        .exec(txn)
-        .await?;
+    counters::decrement(txn, Counter::Favourites, status_id).await?;
     notification::Entity::delete_many()
         .filter(notification::Column::FromAccountId.eq(account_id))
         .filter(notification::Column::StatusId.eq(status_id))

@@ -20,6 +20,7 @@ use sea_orm::{
 };
 
 use crate::accounts::{self, LocalAccount};
+use crate::counters::{self, Counter};
 use crate::entities::{account, follow, follow_request, home_feed, notification, status};
 use crate::error::{CoreError, CoreResult};
 use crate::events::{self, Event};
@@ -222,22 +223,8 @@ async fn insert_follow(txn: &DatabaseTransaction, model: follow::Model) -> CoreR
     follow::Entity::insert(model.into_active_model())
         .exec_without_returning(txn)
         .await?;
-    account::Entity::update_many()
-        .col_expr(
-            account::Column::FollowingCount,
-            Expr::col(account::Column::FollowingCount).add(1),
-        )
-        .filter(account::Column::Id.eq(me))
-        .exec(txn)
-        .await?;
-    account::Entity::update_many()
-        .col_expr(
-            account::Column::FollowersCount,
-            Expr::col(account::Column::FollowersCount).add(1),
-        )
-        .filter(account::Column::Id.eq(target))
-        .exec(txn)
-        .await?;
+    counters::increment(txn, Counter::Following, me).await?;
+    counters::increment(txn, Counter::Followers, target).await?;
     merge_into_home(txn, me, target).await
 }
 
@@ -354,22 +341,8 @@ async fn remove_follow(txn: &DatabaseTransaction, follower: i64, target: i64) ->
     if deleted.rows_affected == 0 {
         return Ok(false);
     }
-    account::Entity::update_many()
-        .col_expr(
-            account::Column::FollowingCount,
-            Expr::cust("CASE WHEN following_count > 0 THEN following_count - 1 ELSE 0 END"),
-        )
-        .filter(account::Column::Id.eq(follower))
-        .exec(txn)
-        .await?;
-    account::Entity::update_many()
-        .col_expr(
-            account::Column::FollowersCount,
-            Expr::cust("CASE WHEN followers_count > 0 THEN followers_count - 1 ELSE 0 END"),
-        )
-        .filter(account::Column::Id.eq(target))
-        .exec(txn)
-        .await?;
+    counters::decrement(txn, Counter::Following, follower).await?;
+    counters::decrement(txn, Counter::Followers, target).await?;
     home_feed::Entity::delete_many()
         .filter(home_feed::Column::AccountId.eq(follower))
         .filter(home_feed::Column::AuthorId.eq(target))

@@ -11,7 +11,7 @@
 //!
 //! What a suspension does:
 //! - **local account**: its tokens and sign-in are refused, its profile and posts hidden
-//!   (see [`crate::accounts::login_problem`], [`crate::statuses::visible_subset`]); the
+//!   (see [`crate::accounts::login_problem`], [`crate::visibility::visible_subset`]); the
 //!   `Delete` of its actor goes to every server that knew it (the inboxes computed
 //!   before anything is severed) and its follows with remote accounts are severed, as
 //!   those servers forget it. Local follows, posts and media stay, so that lifting the
@@ -29,6 +29,8 @@ use serde_json::json;
 
 use super::blocks::{Moderator, log};
 use crate::accounts::{self, LocalAccount, Role, remote};
+use crate::changes::{self, Change};
+use crate::counters::{self, Counter};
 use crate::entities::{
     account, account_warning, follow, follow_request, home_feed, oauth_access_token, report, user,
     web_session,
@@ -482,8 +484,12 @@ pub async fn act(inst: &Instance, actor: Actor, id: i64, action: Action) -> Core
         ActionKind::Suspend if target.account.suspended_at.is_some() => {}
         ActionKind::Suspend if target.account.is_local() => {
             federates = suspend_local(&txn, &target.account).await?;
+            changes::record(&txn, Change::AccountModerated(id)).await?;
         }
-        ActionKind::Suspend => suspend_remote(&txn, id).await?,
+        ActionKind::Suspend => {
+            suspend_remote(&txn, id).await?;
+            changes::record(&txn, Change::AccountModerated(id)).await?;
+        }
     }
     let warning = account_warning::Model {
         id: next_id(),
@@ -517,6 +523,9 @@ pub async fn act(inst: &Instance, actor: Actor, id: i64, action: Action) -> Core
     .await?;
     resolve_reports(&txn, actor, id, action.kind, report.as_ref()).await?;
     txn.commit().await?;
+    if action.kind == ActionKind::Suspend {
+        inst.changes.announce(Change::AccountModerated(id));
+    }
     if federates {
         inst.events_written();
     }
@@ -649,14 +658,7 @@ async fn sever_remote_follows(txn: &DatabaseTransaction, id: i64) -> CoreResult<
             .filter(home_feed::Column::AuthorId.is_in(chunk.iter().copied()))
             .exec(txn)
             .await?;
-        account::Entity::update_many()
-            .col_expr(
-                account::Column::FollowersCount,
-                Expr::cust("CASE WHEN followers_count > 0 THEN followers_count - 1 ELSE 0 END"),
-            )
-            .filter(account::Column::Id.is_in(chunk.iter().copied()))
-            .exec(txn)
-            .await?;
+        counters::add(txn, Counter::Followers, chunk, -1).await?;
     }
     for chunk in followers.chunks(CHUNK) {
         follow::Entity::delete_many()
@@ -664,14 +666,7 @@ async fn sever_remote_follows(txn: &DatabaseTransaction, id: i64) -> CoreResult<
             .filter(follow::Column::AccountId.is_in(chunk.iter().copied()))
             .exec(txn)
             .await?;
-        account::Entity::update_many()
-            .col_expr(
-                account::Column::FollowingCount,
-                Expr::cust("CASE WHEN following_count > 0 THEN following_count - 1 ELSE 0 END"),
-            )
-            .filter(account::Column::Id.is_in(chunk.iter().copied()))
-            .exec(txn)
-            .await?;
+        counters::add(txn, Counter::Following, chunk, -1).await?;
     }
     follow_request::Entity::delete_many()
         .filter(
@@ -690,21 +685,7 @@ async fn sever_remote_follows(txn: &DatabaseTransaction, id: i64) -> CoreResult<
         .exec(txn)
         .await?;
     // The account's own counters, from what is left.
-    account::Entity::update_many()
-        .col_expr(
-            account::Column::FollowersCount,
-            Expr::cust(
-                "(SELECT COUNT(*) FROM follows WHERE follows.target_account_id = accounts.id)",
-            ),
-        )
-        .col_expr(
-            account::Column::FollowingCount,
-            Expr::cust("(SELECT COUNT(*) FROM follows WHERE follows.account_id = accounts.id)"),
-        )
-        .filter(account::Column::Id.eq(id))
-        .exec(txn)
-        .await?;
-    Ok(())
+    counters::recount_follows(txn, id).await
 }
 
 /// Undoes an action against account `id`; answers the account as it is now. Undoing
@@ -751,6 +732,9 @@ pub async fn undo(inst: &Instance, actor: Actor, id: i64, undo: Undo) -> CoreRes
                 .await?;
         }
     }
+    if undo == Undo::Unsuspend && in_force {
+        changes::record(&txn, Change::AccountModerated(id)).await?;
+    }
     let federates = undo == Undo::Unsuspend && in_force && a.is_local();
     if federates {
         // The actor is back: those who follow it hear of it again.
@@ -767,6 +751,9 @@ pub async fn undo(inst: &Instance, actor: Actor, id: i64, undo: Undo) -> CoreRes
     .await?;
     let now = load(&txn, id).await?;
     txn.commit().await?;
+    if undo == Undo::Unsuspend && in_force {
+        inst.changes.announce(Change::AccountModerated(id));
+    }
     if federates {
         inst.events_written();
     }

@@ -42,6 +42,8 @@ pub fn normalize(inst: &Instance, domain: &str) -> CoreResult<String> {
 /// schedule and the next start finish it.
 pub(crate) async fn put_in_force(inst: &Instance) -> CoreResult<()> {
     inst.policy.reload(&inst.store.write).await?;
+    // Other processes on the database reload them within a second.
+    crate::changes::publish(inst, crate::changes::Change::DomainRules).await?;
     if let Err(e) = super::effects::enforce(inst).await {
         tracing::warn!(error = %e, "domain block effects left for the next run");
     }

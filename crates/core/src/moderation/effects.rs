@@ -125,6 +125,10 @@ pub async fn enforce(inst: &Instance) -> CoreResult<Enforcement> {
         }
     }
     done.unsuspended_accounts = lift_ended(inst).await?;
+    if done.suspended_accounts > 0 || done.unsuspended_accounts > 0 {
+        // Accounts changed state: what remembers them (verified keys) forgets them.
+        crate::changes::publish(inst, crate::changes::Change::DomainRules).await?;
+    }
     Ok(done)
 }
 

@@ -11,6 +11,7 @@ use crate::error::{CoreError, CoreResult};
 use crate::id::next_id;
 use crate::instance::Instance;
 use crate::statuses::{self, Visibility};
+use crate::visibility;
 
 /// Remote `booster` boosts `original_id` (a boost: its original) with the `Announce`
 /// id `uri`, published at `published`, addressed as `visibility`.
@@ -43,7 +44,7 @@ pub async fn announced(
         };
     }
     let original = original_of(inst, statuses::get(inst, original_id).await?).await?;
-    if !statuses::can_view(inst, &original, Some(booster.id)).await? {
+    if !visibility::can_view(inst, &original, Some(booster.id)).await? {
         return Ok(None);
     }
     let visibility = match Visibility::of(&original) {

@@ -25,6 +25,7 @@ use sea_orm::{
 };
 
 use crate::accounts::LocalAccount;
+use crate::counters::{self, Counter};
 use crate::entities::{account, follow, home_feed, notification, status};
 use crate::error::{CoreError, CoreResult};
 use crate::events::{self, Event};
@@ -33,6 +34,7 @@ use crate::instance::Instance;
 use crate::paging::Page;
 use crate::statuses::insert_feed_rows;
 use crate::statuses::{self, Visibility};
+use crate::visibility;
 
 /// The notification type of a boost.
 const NOTIFICATION: &str = "reblog";
@@ -110,7 +112,7 @@ pub async fn unreblog(
     let me = booster.account.id;
     let original = original_of(inst, statuses::get(inst, status_id).await?).await?;
     let Some(boost) = boost_of(&inst.store.read, me, original.id).await? else {
-        if !statuses::can_view(inst, &original, Some(me)).await? {
+        if !visibility::can_view(inst, &original, Some(me)).await? {
             return Err(CoreError::NotFound);
         }
         return Ok(original);
@@ -138,7 +140,7 @@ pub async fn reblogged_by(
     viewer: Option<i64>,
     page: &Page,
 ) -> CoreResult<Vec<(i64, account::Model)>> {
-    let status = statuses::get_visible(inst, status_id, viewer).await?;
+    let status = visibility::get_status(inst, status_id, viewer).await?;
     let rows: Vec<(i64, i64)> = page
         .apply(
             status::Entity::find()
@@ -168,9 +170,9 @@ pub(crate) async fn actionable(
     status_id: i64,
     viewer: Option<i64>,
 ) -> CoreResult<status::Model> {
-    let status = statuses::get_visible(inst, status_id, viewer).await?;
+    let status = visibility::get_status(inst, status_id, viewer).await?;
     match status.reblog_of_id {
-        Some(original) => statuses::get_visible(inst, original, viewer).await,
+        Some(original) => visibility::get_status(inst, original, viewer).await,
         None => Ok(status),
     }
 }
@@ -299,32 +301,14 @@ async fn write_boost(
 ) -> CoreResult<Option<status::Model>> {
     // The counter first: on PostgreSQL its row lock makes a concurrent boost of the same
     // status wait here, and then see this one.
-    status::Entity::update_many()
-        .col_expr(
-            status::Column::ReblogsCount,
-            Expr::col(status::Column::ReblogsCount).add(1),
-        )
-        .filter(status::Column::Id.eq(original.id))
-        .exec(txn)
-        .await?;
+    counters::increment(txn, Counter::Reblogs, original.id).await?;
     if let Some(existing) = boost_of(txn, boost.account_id, original.id).await? {
         return Ok(Some(existing));
     }
     status::Entity::insert(boost.clone().into_active_model())
         .exec_without_returning(txn)
         .await?;
-    account::Entity::update_many()
-        .col_expr(
-            account::Column::StatusesCount,
-            Expr::col(account::Column::StatusesCount).add(1),
-        )
-        .col_expr(
-            account::Column::LastStatusAt,
-            Expr::value(Some(boost.created_at)),
-        )
-        .filter(account::Column::Id.eq(boost.account_id))
-        .exec(txn)
-        .await?;
+    crate::statuses::count_new_status(txn, boost).await?;
     fan_out(txn, boost, original.id).await?;
     notify_local_author(txn, original, boost.account_id, NOTIFICATION).await?;
     Ok(None)

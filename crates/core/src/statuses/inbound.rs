@@ -113,6 +113,29 @@ pub async fn ingest_many(
     inst: &Instance,
     mut statuses: Vec<RemoteStatus>,
 ) -> CoreResult<Vec<CoreResult<(status::Model, bool)>>> {
+    // A remote post never takes an id of this server.
+    let local: Vec<bool> = statuses
+        .iter()
+        .map(|s| inst.urls.is_local(&s.uri))
+        .collect();
+    if local.contains(&true) {
+        let kept = statuses
+            .into_iter()
+            .zip(&local)
+            .filter(|(_, local)| !**local)
+            .map(|(s, _)| s)
+            .collect();
+        let mut stored = Box::pin(ingest_many(inst, kept)).await?.into_iter();
+        return Ok(local
+            .into_iter()
+            .map(|local| match local {
+                true => Err(CoreError::Invalid(
+                    "a remote post cannot have an id of this server".into(),
+                )),
+                false => stored.next().unwrap_or(Err(CoreError::NotFound)),
+            })
+            .collect());
+    }
     // The content policy first: what it refuses or holds is answered so, in place.
     let stopped = crate::moderation::content::screen_remote(inst, &mut statuses).await?;
     if stopped.iter().all(Option::is_none) {

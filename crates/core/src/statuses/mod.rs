@@ -12,6 +12,7 @@ use sea_orm::{
 };
 
 use crate::accounts::{self, LocalAccount};
+use crate::counters::{self, Counter};
 use crate::entities::{
     account, favourite, follow, home_feed, idempotency_key, media_attachment, notification, status,
     status_mention, status_pin, status_tag, tag,
@@ -137,7 +138,8 @@ pub async fn create(
             let parent = status::Entity::find_by_id(id).one(&inst.store.read).await?;
             match parent {
                 Some(p)
-                    if p.reblog_of_id.is_none() && can_view(inst, &p, Some(account.id)).await? =>
+                    if p.reblog_of_id.is_none()
+                        && crate::visibility::can_view(inst, &p, Some(account.id)).await? =>
                 {
                     Some(p)
                 }
@@ -438,9 +440,6 @@ pub(crate) async fn count_new_statuses(
     txn: &DatabaseTransaction,
     models: &[status::Model],
 ) -> CoreResult<()> {
-    // Counts are `i32` like the `+ 1` of other statements of the same text: sqlx
-    // caches prepared statements by their text, and PostgreSQL refuses an `int4`
-    // bound where the cached statement was prepared with an `int8`.
     let mut authors: HashMap<i64, (i32, chrono::DateTime<Utc>)> = HashMap::new();
     let mut parents: HashMap<i64, i32> = HashMap::new();
     for model in models {
@@ -459,27 +458,9 @@ pub(crate) async fn count_new_statuses(
         }
     }
     for (author_id, (n, last)) in authors {
-        account::Entity::update_many()
-            .col_expr(
-                account::Column::StatusesCount,
-                Expr::col(account::Column::StatusesCount).add(n),
-            )
-            .col_expr(account::Column::LastStatusAt, Expr::value(Some(last)))
-            .filter(account::Column::Id.eq(author_id))
-            .exec(txn)
-            .await?;
+        counters::posted(txn, author_id, n, last).await?;
     }
-    for (parent_id, n) in parents {
-        status::Entity::update_many()
-            .col_expr(
-                status::Column::RepliesCount,
-                Expr::col(status::Column::RepliesCount).add(n),
-            )
-            .filter(status::Column::Id.eq(parent_id))
-            .exec(txn)
-            .await?;
-    }
-    Ok(())
+    counters::add_each(txn, Counter::Replies, &parents).await
 }
 
 /// Finds or creates tags by name; returns their ids.
@@ -710,103 +691,6 @@ pub async fn get(inst: &Instance, id: i64) -> CoreResult<status::Model> {
         .ok_or(CoreError::NotFound)
 }
 
-/// A status by id, if `viewer` may see it (NotFound otherwise, so that private posts
-/// do not reveal that they exist).
-pub async fn get_visible(
-    inst: &Instance,
-    id: i64,
-    viewer: Option<i64>,
-) -> CoreResult<status::Model> {
-    let status = get(inst, id).await?;
-    if can_view(inst, &status, viewer).await? {
-        Ok(status)
-    } else {
-        Err(CoreError::NotFound)
-    }
-}
-
-/// Whether `viewer` (an account id, or anonymous) may see `status`.
-pub async fn can_view(
-    inst: &Instance,
-    status: &status::Model,
-    viewer: Option<i64>,
-) -> CoreResult<bool> {
-    Ok(
-        visible_subset(&inst.store.read, std::slice::from_ref(status), viewer)
-            .await?
-            .contains(&status.id),
-    )
-}
-
-/// The ids among `statuses` that `viewer` may see. Suspended authors' statuses are
-/// hidden from everyone but themselves.
-pub async fn visible_subset(
-    conn: &impl ConnectionTrait,
-    statuses: &[status::Model],
-    viewer: Option<i64>,
-) -> CoreResult<HashSet<i64>> {
-    let author_ids: HashSet<i64> = statuses.iter().map(|s| s.account_id).collect();
-    let suspended: HashSet<i64> = account::Entity::find()
-        .select_only()
-        .column(account::Column::Id)
-        .filter(account::Column::Id.is_in(author_ids.iter().copied()))
-        .filter(account::Column::SuspendedAt.is_not_null())
-        .into_tuple::<i64>()
-        .all(conn)
-        .await?
-        .into_iter()
-        .collect();
-    let restricted: Vec<&status::Model> = statuses
-        .iter()
-        .filter(|s| !Visibility::of(s).is_distributable() && Some(s.account_id) != viewer)
-        .collect();
-    let (following, mentioned) = match (viewer, restricted.is_empty()) {
-        (Some(viewer), false) => {
-            let following: HashSet<i64> = follow::Entity::find()
-                .select_only()
-                .column(follow::Column::TargetAccountId)
-                .filter(follow::Column::AccountId.eq(viewer))
-                .filter(
-                    follow::Column::TargetAccountId.is_in(restricted.iter().map(|s| s.account_id)),
-                )
-                .into_tuple::<i64>()
-                .all(conn)
-                .await?
-                .into_iter()
-                .collect();
-            let mentioned: HashSet<i64> = status_mention::Entity::find()
-                .select_only()
-                .column(status_mention::Column::StatusId)
-                .filter(status_mention::Column::AccountId.eq(viewer))
-                .filter(status_mention::Column::StatusId.is_in(restricted.iter().map(|s| s.id)))
-                .into_tuple::<i64>()
-                .all(conn)
-                .await?
-                .into_iter()
-                .collect();
-            (following, mentioned)
-        }
-        _ => Default::default(),
-    };
-    Ok(statuses
-        .iter()
-        .filter(|s| {
-            let own = Some(s.account_id) == viewer;
-            if suspended.contains(&s.account_id) && !own {
-                return false;
-            }
-            own || match Visibility::of(s) {
-                Visibility::Public | Visibility::Unlisted => true,
-                Visibility::Private => {
-                    following.contains(&s.account_id) || mentioned.contains(&s.id)
-                }
-                Visibility::Direct => mentioned.contains(&s.id),
-            }
-        })
-        .map(|s| s.id)
-        .collect())
-}
-
 /// The thread around a status, as `viewer` may see it: ancestors oldest first, then
 /// descendants in depth-first order.
 pub async fn context(
@@ -856,8 +740,8 @@ pub async fn context(
     }
     let mut descendants = depth_first(status.id, found);
 
-    let visible_a = visible_subset(conn, &ancestors, viewer).await?;
-    let visible_d = visible_subset(conn, &descendants, viewer).await?;
+    let visible_a = crate::visibility::visible_subset(conn, &ancestors, viewer).await?;
+    let visible_d = crate::visibility::visible_subset(conn, &descendants, viewer).await?;
     ancestors.retain(|s| visible_a.contains(&s.id));
     descendants.retain(|s| visible_d.contains(&s.id));
     // Blocked, muted, domain-blocked and (unless followed) limited authors' posts.
@@ -984,39 +868,23 @@ pub(crate) async fn delete_rows(
     all.extend(boosts);
     let ids: Vec<i64> = all.iter().map(|s| s.id).collect();
 
+    let (mut authors, mut parents, mut originals) =
+        (HashMap::new(), HashMap::new(), HashMap::new());
     for s in &all {
         let visibility = Visibility::of(s);
         if visibility != Visibility::Direct {
-            account::Entity::update_many()
-                .col_expr(
-                    account::Column::StatusesCount,
-                    Expr::cust("CASE WHEN statuses_count > 0 THEN statuses_count - 1 ELSE 0 END"),
-                )
-                .filter(account::Column::Id.eq(s.account_id))
-                .exec(txn)
-                .await?;
+            *authors.entry(s.account_id).or_insert(0) -= 1;
         }
         if let (Some(parent), true) = (s.in_reply_to_id, visibility.is_distributable()) {
-            status::Entity::update_many()
-                .col_expr(
-                    status::Column::RepliesCount,
-                    Expr::cust("CASE WHEN replies_count > 0 THEN replies_count - 1 ELSE 0 END"),
-                )
-                .filter(status::Column::Id.eq(parent))
-                .exec(txn)
-                .await?;
+            *parents.entry(parent).or_insert(0) -= 1;
         }
         if let Some(original) = s.reblog_of_id {
-            status::Entity::update_many()
-                .col_expr(
-                    status::Column::ReblogsCount,
-                    Expr::cust("CASE WHEN reblogs_count > 0 THEN reblogs_count - 1 ELSE 0 END"),
-                )
-                .filter(status::Column::Id.eq(original))
-                .exec(txn)
-                .await?;
+            *originals.entry(original).or_insert(0) -= 1;
         }
     }
+    counters::add_each(txn, Counter::Statuses, &authors).await?;
+    counters::add_each(txn, Counter::Replies, &parents).await?;
+    counters::add_each(txn, Counter::Reblogs, &originals).await?;
     home_feed::Entity::delete_many()
         .filter(home_feed::Column::StatusId.is_in(ids.clone()))
         .exec(txn)
@@ -1094,16 +962,7 @@ pub(crate) async fn delete_all_of_account(
         .into_tuple()
         .all(txn)
         .await?;
-    for chunk in favourited.chunks(500) {
-        status::Entity::update_many()
-            .col_expr(
-                status::Column::FavouritesCount,
-                Expr::cust("CASE WHEN favourites_count > 0 THEN favourites_count - 1 ELSE 0 END"),
-            )
-            .filter(status::Column::Id.is_in(chunk.iter().copied()))
-            .exec(txn)
-            .await?;
-    }
+    counters::add(txn, Counter::Favourites, &favourited, -1).await?;
     favourite::Entity::delete_many()
         .filter(favourite::Column::AccountId.eq(account_id))
         .exec(txn)
@@ -1175,7 +1034,7 @@ pub async fn pin(inst: &Instance, author: &LocalAccount, id: i64) -> CoreResult<
 
 /// Unpins a status (a status that is not pinned is not an error).
 pub async fn unpin(inst: &Instance, author: &LocalAccount, id: i64) -> CoreResult<status::Model> {
-    let status = get_visible(inst, id, Some(author.account.id)).await?;
+    let status = crate::visibility::get_status(inst, id, Some(author.account.id)).await?;
     status_pin::Entity::delete_many()
         .filter(status_pin::Column::AccountId.eq(author.account.id))
         .filter(status_pin::Column::StatusId.eq(id))

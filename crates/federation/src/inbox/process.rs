@@ -72,8 +72,16 @@ struct Pending<'a> {
 }
 
 impl<'a> Pending<'a> {
-    fn of(row: &'a inbox_activity::Model) -> Self {
-        let activity = vocab::parse_activity(row.body.as_bytes()).map_err(|e| e.to_string());
+    /// Parsed, and held to the origin rules again (the same [`super::origin::check`]
+    /// as at the door, for what was stored by an older version).
+    fn of(row: &'a inbox_activity::Model, base: &url::Url) -> Self {
+        let activity = vocab::parse_activity(row.body.as_bytes())
+            .map_err(|e| e.to_string())
+            .and_then(|a| {
+                super::origin::check(&a, base)
+                    .map(|()| a)
+                    .map_err(|e| e.to_string())
+            });
         let post = match &activity {
             Ok(a) if a.kind == ActivityKind::Create => a.object_as_note().and_then(Result::ok),
             _ => None,
@@ -119,7 +127,8 @@ pub async fn drain(fed: &Federation) -> FedResult<usize> {
         .limit(BATCH)
         .all(&fed.inst.store.read)
         .await?;
-    let pending: Vec<Pending<'_>> = rows.iter().map(Pending::of).collect();
+    let base = fed.inst.urls.base_url();
+    let pending: Vec<Pending<'_>> = rows.iter().map(|row| Pending::of(row, base)).collect();
     let mut outcomes: Vec<Result<(), Failure>> = Vec::with_capacity(pending.len());
     let mut rest = &pending[..];
     while let Some(first) = rest.first() {
@@ -234,7 +243,7 @@ async fn prepare_post(
     let actor = actors
         .get(activity.actor.as_str())
         .ok_or_else(|| FedError::BadRequest("the actor is gone".into()))?;
-    if !checked_post(post, actor)? {
+    if !post.kind.is_status_like() {
         return Ok(None);
     }
     Ok(Some(
@@ -318,20 +327,6 @@ async fn record(
     Ok(())
 }
 
-/// Whether a created object is a post to store (other objects are ignored); a post by
-/// someone else than the activity's actor is an error.
-fn checked_post(object: &Object, actor: &account::Model) -> FedResult<bool> {
-    if !object.kind.is_status_like() {
-        return Ok(false);
-    }
-    if object.author().map(IdRef::as_str) != Some(actor.uri.as_str()) {
-        return Err(FedError::BadRequest(
-            "a post by someone else than the actor".into(),
-        ));
-    }
-    Ok(true)
-}
-
 /// A local account named by its actor id.
 async fn local_account(fed: &Federation, id: Option<&IdRef>) -> FedResult<Option<account::Model>> {
     let Some(id) = id else { return Ok(None) };
@@ -375,27 +370,21 @@ pub async fn apply(fed: &Federation, activity: &Activity, actor: &account::Model
                 return Ok(());
             };
             let object = object.map_err(|e| FedError::BadRequest(e.to_string()))?;
-            if checked_post(&object, actor)? {
+            if object.kind.is_status_like() {
                 let remote = notes::to_remote_status(fed, &object, actor, depth).await?;
                 inbound::ingest(inst, remote).await?;
             }
         }
         ActivityKind::Update => {
+            // The origin rules hold: an actor updates itself, a post is the actor's.
             if let Some(Ok(updated)) = activity.object_as_actor() {
-                if updated.id.as_str() == actor.uri {
-                    remote::upsert(inst, fetch::remote_actor(&updated)?).await?;
-                    fed.forget_keys_of(actor);
-                }
+                remote::upsert(inst, fetch::remote_actor(&updated)?).await?;
+                fed.forget_keys_of(actor);
                 return Ok(());
             }
             let Some(Ok(object)) = activity.object_as_note() else {
                 return Ok(());
             };
-            if object.author().map(IdRef::as_str) != Some(actor.uri.as_str()) {
-                return Err(FedError::BadRequest(
-                    "an edit by someone else than the author".into(),
-                ));
-            }
             let remote = notes::to_remote_status(fed, &object, actor, depth).await?;
             inbound::update(inst, remote).await?;
         }
@@ -511,11 +500,6 @@ async fn undo(fed: &Federation, activity: &Activity, actor: &account::Model) -> 
             return Ok(());
         }
     };
-    if inner.actor.as_str() != actor.uri {
-        return Err(FedError::BadRequest(
-            "an Undo of someone else's activity".into(),
-        ));
-    }
     match inner.kind {
         ActivityKind::Follow => {
             if let Some(target) = local_account(fed, inner.object_id().as_ref()).await? {

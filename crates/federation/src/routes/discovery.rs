@@ -8,8 +8,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use starling_core::accounts;
 use starling_core::config::RegistrationMode;
+use starling_core::visibility;
 
 use super::error_response;
 use crate::error::FedError;
@@ -55,7 +55,7 @@ pub async fn webfinger(State(fed): State<Arc<Federation>>, Query(q): Query<Resou
     let Some(username) = username_of(&fed, &resource) else {
         return error_response(&FedError::NotFound);
     };
-    let account = match accounts::find_local(&fed.inst, &username).await {
+    let account = match visibility::local_account(&fed.inst, &username).await {
         Ok(Some(a)) if a.suspended_at.is_none() => a,
         Ok(_) => return error_response(&FedError::NotFound),
         Err(e) => return error_response(&e.into()),

@@ -2,15 +2,14 @@
 //! (outbox, followers, following, featured, replies), paged like Mastodon's.
 //!
 //! The same URLs answer HTML to a browser: a request that does not ask for ActivityPub
-//! JSON is redirected to the page (`/@alice`, `/@alice/123`). With
-//! `federation.authorized_fetch`, documents other than the instance actor require a
-//! signed request.
+//! JSON is redirected to the page (`/@alice`, `/@alice/123`). Who may read a document
+//! (`federation.authorized_fetch`) is not decided here but by [`super::access`], for
+//! every response of the server that carries ActivityPub JSON.
 
 use std::sync::Arc;
-use std::time::SystemTime;
 
-use axum::extract::{OriginalUri, Path, Query, State};
-use axum::http::{HeaderMap, Method};
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::Value;
@@ -18,52 +17,36 @@ use starling_core::entities::{account, status};
 use starling_core::paging::Page;
 use starling_core::statuses::Visibility;
 use starling_core::timelines::{self, AccountFilter};
-use starling_core::{accounts, follows, views};
+use starling_core::{follows, views, visibility};
 
-use super::{activity_json, error_response, wants_activity_json};
+use super::{activity_json, error_response, public_activity_json, wants_activity_json};
 use crate::error::{FedError, FedResult};
 use crate::objects::{self, activities, actor as actor_doc, note};
-use crate::signatures::{self, RequestParts};
 use crate::state::Federation;
 
 const PAGE_SIZE: u64 = 20;
 
-/// Checks the signature of a GET when secure mode is on. In either mode, a GET signed
-/// by a key of a suspended domain is refused (403).
-async fn authorize(fed: &Federation, uri: &axum::http::Uri, headers: &HeaderMap) -> FedResult<()> {
-    let secure = fed.inst.config.federation.authorized_fetch;
-    let signed = headers.contains_key("signature") || headers.contains_key("signature-input");
-    if !secure && !signed {
-        return Ok(());
-    }
-    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let parts = RequestParts::new(
-        &Method::GET,
-        fed.inst.config.scheme(),
-        fed.inst.domain(),
-        path,
-    );
-    let sig = match signatures::parse_request_signature(&parts, headers) {
-        Ok(sig) => sig,
-        // Outside secure mode a signature that cannot be read is ignored, as none.
-        Err(_) if !secure => return Ok(()),
-        Err(e) => return Err(e.into()),
-    };
-    if let Ok(key) = url::Url::parse(sig.key_id.as_str()) {
-        crate::fetch::refuse_suspended(fed, &key)?;
-    }
-    if !secure {
-        return Ok(());
-    }
-    sig.check_freshness(headers, SystemTime::now())?;
-    crate::inbox::verified_signer(fed, &sig, false).await?;
-    Ok(())
-}
-
+/// The local account `name`, as the fediverse may see it.
 async fn local(fed: &Federation, name: &str) -> FedResult<account::Model> {
-    accounts::find_local(&fed.inst, name)
+    visibility::local_account(&fed.inst, name)
         .await?
         .ok_or(FedError::NotFound)
+}
+
+/// Only a valid username is redirected to its page (the name comes decoded from the
+/// path, and could hold anything a `Location` header cannot).
+fn page_redirect(fed: &Federation, name: &str, id: Option<&str>) -> Response {
+    let valid_name =
+        !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    let valid_id = id.is_none_or(|id| id.parse::<i64>().is_ok());
+    if !valid_name || !valid_id {
+        return error_response(&FedError::NotFound);
+    }
+    let profile = fed.inst.urls.profile(name);
+    match id {
+        Some(id) => Redirect::to(&format!("{profile}/{id}")).into_response(),
+        None => Redirect::to(&profile).into_response(),
+    }
 }
 
 /// The actor document of local `name` (also used for `/@name` with an ActivityPub
@@ -84,14 +67,10 @@ pub async fn actor_response(fed: &Federation, name: &str) -> Response {
 pub async fn actor(
     State(fed): State<Arc<Federation>>,
     Path(name): Path<String>,
-    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     if !wants_activity_json(&headers) {
-        return Redirect::to(&fed.inst.urls.profile(&name)).into_response();
-    }
-    if let Err(e) = authorize(&fed, &uri, &headers).await {
-        return error_response(&e);
+        return page_redirect(&fed, &name, None);
     }
     actor_response(&fed, &name).await
 }
@@ -100,20 +79,17 @@ pub async fn actor(
 /// its key).
 pub async fn instance_actor(State(fed): State<Arc<Federation>>) -> Response {
     match starling_core::settings::instance_actor_keys(&fed.inst).await {
-        Ok(keys) => activity_json(actor_doc::instance_actor(&fed.inst, &keys.public_pem)),
+        Ok(keys) => public_activity_json(actor_doc::instance_actor(&fed.inst, &keys.public_pem)),
         Err(e) => error_response(&e.into()),
     }
 }
 
-/// A public or unlisted local status of `name`.
+/// A public or unlisted local status of `name`, as an anonymous reader sees it.
 async fn public_status(fed: &Federation, name: &str, id: &str) -> FedResult<status::Model> {
     let author = local(fed, name).await?;
     let id: i64 = id.parse().map_err(|_| FedError::NotFound)?;
-    let s = starling_core::statuses::get(&fed.inst, id).await?;
-    if s.account_id != author.id
-        || s.reblog_of_id.is_some()
-        || !Visibility::of(&s).is_distributable()
-    {
+    let s = visibility::status_of(&fed.inst, &author, id, None).await?;
+    if !Visibility::of(&s).is_distributable() {
         return Err(FedError::NotFound);
     }
     Ok(s)
@@ -137,14 +113,10 @@ pub async fn status_response(fed: &Federation, name: &str, id: &str) -> Response
 pub async fn status(
     State(fed): State<Arc<Federation>>,
     Path((name, id)): Path<(String, String)>,
-    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     if !wants_activity_json(&headers) {
-        return Redirect::to(&format!("{}/{id}", fed.inst.urls.profile(&name))).into_response();
-    }
-    if let Err(e) = authorize(&fed, &uri, &headers).await {
-        return error_response(&e);
+        return page_redirect(&fed, &name, Some(&id));
     }
     status_response(&fed, &name, &id).await
 }
@@ -153,11 +125,8 @@ pub async fn status(
 pub async fn status_activity(
     State(fed): State<Arc<Federation>>,
     Path((name, id)): Path<(String, String)>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
     let result = async {
-        authorize(&fed, &uri, &headers).await?;
         let s = public_status(&fed, &name, &id).await?;
         let view = views::status_view(&fed.inst, s, None).await?;
         let doc = note::note(&fed.inst, &view).await?;
@@ -189,11 +158,8 @@ pub async fn outbox(
     State(fed): State<Arc<Federation>>,
     Path(name): Path<String>,
     Query(q): Query<PageQuery>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
     let result = async {
-        authorize(&fed, &uri, &headers).await?;
         let author = local(&fed, &name).await?;
         let id = fed.inst.urls.outbox(&author.username);
         if q.page.is_none() {
@@ -287,14 +253,9 @@ async fn relation_response(
     fed: &Federation,
     name: &str,
     q: &PageQuery,
-    uri: &axum::http::Uri,
-    headers: &HeaderMap,
     followers: bool,
 ) -> Response {
-    let result = async {
-        authorize(fed, uri, headers).await?;
-        relation_collection(fed, name, q, followers).await
-    };
+    let result = async { relation_collection(fed, name, q, followers).await };
     match result.await {
         Ok(doc) => activity_json(doc),
         Err(e) => error_response(&e),
@@ -306,10 +267,8 @@ pub async fn followers(
     State(fed): State<Arc<Federation>>,
     Path(name): Path<String>,
     Query(q): Query<PageQuery>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
-    relation_response(&fed, &name, &q, &uri, &headers, true).await
+    relation_response(&fed, &name, &q, true).await
 }
 
 /// # `GET /users/:name/following`
@@ -317,21 +276,13 @@ pub async fn following(
     State(fed): State<Arc<Federation>>,
     Path(name): Path<String>,
     Query(q): Query<PageQuery>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
-    relation_response(&fed, &name, &q, &uri, &headers, false).await
+    relation_response(&fed, &name, &q, false).await
 }
 
 /// # `GET /users/:name/collections/featured`: pinned posts.
-pub async fn featured(
-    State(fed): State<Arc<Federation>>,
-    Path(name): Path<String>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-) -> Response {
+pub async fn featured(State(fed): State<Arc<Federation>>, Path(name): Path<String>) -> Response {
     let result = async {
-        authorize(&fed, &uri, &headers).await?;
         let a = local(&fed, &name).await?;
         let filter = AccountFilter {
             pinned: true,
@@ -364,11 +315,8 @@ pub async fn featured(
 pub async fn replies(
     State(fed): State<Arc<Federation>>,
     Path((name, id)): Path<(String, String)>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
     let result = async {
-        authorize(&fed, &uri, &headers).await?;
         let s = public_status(&fed, &name, &id).await?;
         let (_, descendants) = starling_core::statuses::context(&fed.inst, &s, None).await?;
         let items: Vec<Value> = descendants

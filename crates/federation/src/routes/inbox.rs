@@ -21,6 +21,7 @@ async fn handle(
     let req = InboxRequest {
         method: &Method::POST,
         path_and_query,
+        uri,
         headers,
         body,
     };
@@ -48,7 +49,7 @@ pub async fn personal_inbox(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match starling_core::accounts::find_local(&fed.inst, &name).await {
+    match starling_core::visibility::local_account(&fed.inst, &name).await {
         Ok(Some(_)) => handle(&fed, &uri, &headers, body).await,
         Ok(None) => error_response(&crate::FedError::NotFound),
         Err(e) => error_response(&e.into()),

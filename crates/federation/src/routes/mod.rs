@@ -2,6 +2,7 @@
 //! (WebFinger, host-meta, NodeInfo), ActivityPub documents (actors, notes, collections)
 //! with content negotiation, and the inboxes.
 
+pub mod access;
 mod discovery;
 mod documents;
 mod inbox;
@@ -11,7 +12,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use serde_json::Value;
 
 pub use documents::{actor_response, status_response};
@@ -50,6 +51,13 @@ pub fn activity_json(doc: Value) -> Response {
         .into_response()
 }
 
+/// An ActivityPub JSON response that anyone may read, signed or not (see [`access`]).
+pub fn public_activity_json(doc: Value) -> Response {
+    let mut response = activity_json(doc);
+    response.extensions_mut().insert(access::Public);
+    response
+}
+
 /// An error as ActivityPub peers read it: a status and `{"error": …}`.
 pub fn error_response(e: &FedError) -> Response {
     let status = e.status();
@@ -65,34 +73,45 @@ pub fn error_response(e: &FedError) -> Response {
     (status, axum::Json(serde_json::json!({"error": message}))).into_response()
 }
 
-/// The router: mount it beside the client API.
+/// The GET routes that answer ActivityPub documents, as the router serves them (the
+/// pages `/@name` and `/@name/:id` answer them too, by content negotiation).
+pub fn document_routes() -> Vec<(&'static str, MethodRouter<Arc<Federation>>)> {
+    vec![
+        ("/actor", get(documents::instance_actor)),
+        ("/users/{name}", get(documents::actor)),
+        ("/users/{name}/outbox", get(documents::outbox)),
+        ("/users/{name}/followers", get(documents::followers)),
+        ("/users/{name}/following", get(documents::following)),
+        (
+            "/users/{name}/collections/featured",
+            get(documents::featured),
+        ),
+        ("/users/{name}/statuses/{id}", get(documents::status)),
+        (
+            "/users/{name}/statuses/{id}/activity",
+            get(documents::status_activity),
+        ),
+        (
+            "/users/{name}/statuses/{id}/replies",
+            get(documents::replies),
+        ),
+    ]
+}
+
+/// The router: mount it beside the client API, and wrap the whole server in
+/// [`access::guard`].
 pub fn router(fed: Arc<Federation>) -> Router {
-    Router::new()
+    let mut router = Router::new()
         .route("/.well-known/webfinger", get(discovery::webfinger))
         .route("/.well-known/host-meta", get(discovery::host_meta))
         .route("/.well-known/nodeinfo", get(discovery::nodeinfo_links))
         .route("/nodeinfo/2.0", get(discovery::nodeinfo_20))
         .route("/nodeinfo/2.1", get(discovery::nodeinfo_21))
-        .route("/actor", get(documents::instance_actor))
         .route("/actor/inbox", post(inbox::shared_inbox))
         .route("/inbox", post(inbox::shared_inbox))
-        .route("/users/{name}", get(documents::actor))
-        .route("/users/{name}/inbox", post(inbox::personal_inbox))
-        .route("/users/{name}/outbox", get(documents::outbox))
-        .route("/users/{name}/followers", get(documents::followers))
-        .route("/users/{name}/following", get(documents::following))
-        .route(
-            "/users/{name}/collections/featured",
-            get(documents::featured),
-        )
-        .route("/users/{name}/statuses/{id}", get(documents::status))
-        .route(
-            "/users/{name}/statuses/{id}/activity",
-            get(documents::status_activity),
-        )
-        .route(
-            "/users/{name}/statuses/{id}/replies",
-            get(documents::replies),
-        )
-        .with_state(fed)
+        .route("/users/{name}/inbox", post(inbox::personal_inbox));
+    for (path, method_router) in document_routes() {
+        router = router.route(path, method_router);
+    }
+    router.with_state(fed)
 }

@@ -178,9 +178,10 @@ pub(super) fn parse(
     })
 }
 
-/// `name: value` lines joined by `\n`, per draft-cavage-12 §2.3. A missing `Host` (as
-/// in HTTP/2, where the authority travels in the request line) falls back to
-/// `authority`; any other covered header must be present.
+/// `name: value` lines joined by `\n`, per draft-cavage-12 §2.3. `host` is always
+/// `authority` (when verifying, the configured public origin; never the request's own
+/// `Host` header, so that a request signed for another server does not verify here);
+/// any other covered header must be present.
 fn signing_string(
     covered: &[&str],
     method: &Method,
@@ -202,10 +203,10 @@ fn signing_string(
             out.extend_from_slice(target.as_bytes());
         } else if let Some((_, value)) = pseudo.iter().find(|(p, _)| *p == name) {
             out.extend_from_slice(value.as_bytes());
-        } else if let Some(value) = joined_header(headers, name) {
-            out.extend_from_slice(&value);
         } else if name == "host" && !authority.is_empty() {
             out.extend_from_slice(authority.as_bytes());
+        } else if let Some(value) = joined_header(headers, name) {
+            out.extend_from_slice(&value);
         } else {
             return Err(malformed(&format!("covered header {name} is absent")));
         }

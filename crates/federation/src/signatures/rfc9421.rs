@@ -181,6 +181,9 @@ fn component_value(
             request.path_and_query
         ),
         "@authority" => authority(&scheme, request.authority),
+        // The `Host` field names the server the request was addressed to: ours, as
+        // configured, never what the request claims.
+        "host" => authority(&scheme, request.authority),
         "@scheme" => scheme,
         "@request-target" => request.path_and_query.to_owned(),
         "@path" if path.is_empty() => "/".to_owned(),

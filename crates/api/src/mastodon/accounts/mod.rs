@@ -15,7 +15,7 @@ use starling_core::entities::account;
 use starling_core::error::CoreError;
 use starling_core::follows::{self, FollowOptions};
 use starling_core::paging::Page;
-use starling_core::{Instance, oauth, timelines, views};
+use starling_core::{oauth, timelines, views};
 
 use crate::auth::{AppToken, MaybeUser, User, scope};
 use crate::error::{ApiError, ApiResult};
@@ -29,18 +29,6 @@ use entity::{Account, CredentialAccount, Relationship};
 /// Parses an id from the path; anything that is not an id is simply not found.
 pub fn path_id(raw: &str) -> ApiResult<i64> {
     raw.parse::<i64>().map_err(|_| ApiError::not_found())
-}
-
-/// An account as others may see it: local accounts awaiting approval do not exist yet.
-pub async fn visible_account(inst: &Instance, id: i64) -> ApiResult<account::Model> {
-    let account = accounts::get(inst, id).await?;
-    if account.is_local()
-        && let Some(local) = accounts::find_local_with_user(inst, &account.username).await?
-        && !local.user.approved
-    {
-        return Err(ApiError::not_found());
-    }
-    Ok(account)
 }
 
 #[derive(Debug, Deserialize)]
@@ -213,7 +201,7 @@ pub async fn show(
     _viewer: MaybeUser<scope::ReadAccounts>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Account>> {
-    let account = visible_account(&app.inst, path_id(&id)?).await?;
+    let account = starling_core::visibility::account(&app.inst, path_id(&id)?).await?;
     let role = if account.is_local() {
         accounts::find_local_with_user(&app.inst, &account.username)
             .await?
@@ -243,7 +231,7 @@ pub async fn lookup(
     let account = accounts::lookup(&app.inst, &acct)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let account = visible_account(&app.inst, account.id).await?;
+    let account = starling_core::visibility::account(&app.inst, account.id).await?;
     Ok(Json(Account::build(&app.inst, &account, None)))
 }
 
@@ -272,7 +260,7 @@ pub async fn statuses(
     Params(p): Params<AccountStatusesParams>,
 ) -> ApiResult<(HeaderMap, Json<Vec<Status>>)> {
     paging::check(&p.page)?;
-    let account = visible_account(&app.inst, path_id(&id)?).await?;
+    let account = starling_core::visibility::account(&app.inst, path_id(&id)?).await?;
     let page = p.page.page(20);
     let filter = timelines::AccountFilter {
         pinned: p.pinned.unwrap_or(false),
@@ -340,7 +328,7 @@ pub async fn followers(
     Params(p): Params<PageQuery>,
 ) -> ApiResult<(HeaderMap, Json<Vec<Account>>)> {
     paging::check(&p)?;
-    let account = visible_account(&app.inst, path_id(&id)?).await?;
+    let account = starling_core::visibility::account(&app.inst, path_id(&id)?).await?;
     let page = p.page(40);
     let hidden = account.suspended_at.is_some()
         || (account.hide_collections && viewer.account_id() != Some(account.id));
@@ -361,7 +349,7 @@ pub async fn following(
     Params(p): Params<PageQuery>,
 ) -> ApiResult<(HeaderMap, Json<Vec<Account>>)> {
     paging::check(&p)?;
-    let account = visible_account(&app.inst, path_id(&id)?).await?;
+    let account = starling_core::visibility::account(&app.inst, path_id(&id)?).await?;
     let page = p.page(40);
     let hidden = account.suspended_at.is_some()
         || (account.hide_collections && viewer.account_id() != Some(account.id));
@@ -402,7 +390,7 @@ pub async fn follow(
     Path(id): Path<String>,
     Params(p): Params<FollowParams>,
 ) -> ApiResult<Json<Relationship>> {
-    let target = visible_account(&app.inst, path_id(&id)?).await?;
+    let target = starling_core::visibility::account(&app.inst, path_id(&id)?).await?;
     let languages = match p.languages {
         None | Some(Value::Null) => None,
         Some(v) => Some(

@@ -319,12 +319,7 @@ pub async fn action(
         warning_preset_id: p.warning_preset_id,
         send_email_notification: p.send_email_notification.unwrap_or(false),
     };
-    let target = moderation::get(&app.inst, id).await?;
     moderation::act(&app.inst, actor(&staff), id, action).await?;
-    if kind == ActionKind::Suspend && !target.account.is_local() {
-        // Keys verified before the suspension must not let its activities in.
-        app.fed.forget_keys_of(&target.account);
-    }
     Ok(Json(serde_json::json!({})))
 }
 
@@ -396,11 +391,7 @@ pub async fn destroy(
     Path(id): Path<String>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let id = path_id(&id)?;
-    let target = moderation::get(&app.inst, id).await?;
     moderation::destroy(&app.inst, actor(&staff), id).await?;
-    if !target.account.is_local() {
-        app.fed.forget_keys_of(&target.account);
-    }
     Ok(Json(serde_json::json!({})))
 }
 

@@ -10,7 +10,7 @@ use axum::routing::{get, put};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use starling_core::statuses::edit as core_edit;
-use starling_core::{CoreError, Instance, media, statuses, views};
+use starling_core::{CoreError, Instance, media, views, visibility};
 
 use super::entity::Status;
 use crate::auth::{MaybeUser, User, scope};
@@ -139,7 +139,7 @@ pub async fn history(
     viewer: MaybeUser<scope::ReadStatuses>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<StatusEdit>>> {
-    let status = statuses::get_visible(&app.inst, path_id(&id)?, viewer.account_id()).await?;
+    let status = visibility::get_status(&app.inst, path_id(&id)?, viewer.account_id()).await?;
     let versions = core_edit::history(&app.inst, &status).await?;
     Ok(Json(
         versions
@@ -157,7 +157,7 @@ pub async fn source(
     user: User<scope::ReadStatuses>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<StatusSource>> {
-    let status = statuses::get_visible(&app.inst, path_id(&id)?, Some(user.account_id())).await?;
+    let status = visibility::get_status(&app.inst, path_id(&id)?, Some(user.account_id())).await?;
     Ok(Json(StatusSource {
         id: status.id.to_string(),
         text: status.text,

@@ -10,7 +10,7 @@ use axum::http::HeaderMap;
 use serde::Deserialize;
 use serde_json::Value;
 use starling_core::statuses::{self, NewStatus, Visibility};
-use starling_core::{CoreError, views};
+use starling_core::{CoreError, views, visibility};
 
 use crate::auth::{MaybeUser, User, scope};
 use crate::error::{ApiError, ApiResult};
@@ -123,7 +123,7 @@ pub async fn show(
     viewer: MaybeUser<scope::ReadStatuses>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Status>> {
-    let status = statuses::get_visible(&app.inst, path_id(&id)?, viewer.account_id()).await?;
+    let status = visibility::get_status(&app.inst, path_id(&id)?, viewer.account_id()).await?;
     let view = views::status_view(&app.inst, status, viewer.account_id()).await?;
     Ok(Json(Status::build(&app.inst, &view, false)))
 }
@@ -144,7 +144,7 @@ pub async fn show_many(
 ) -> ApiResult<Json<Vec<Status>>> {
     let mut found = Vec::new();
     for id in p.id.into_iter().take(40) {
-        match statuses::get_visible(&app.inst, id, viewer.account_id()).await {
+        match visibility::get_status(&app.inst, id, viewer.account_id()).await {
             Ok(s) => found.push(s),
             Err(starling_core::CoreError::NotFound) => {}
             Err(e) => return Err(e.into()),
@@ -183,7 +183,7 @@ pub async fn context(
     viewer: MaybeUser<scope::ReadStatuses>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Context>> {
-    let status = statuses::get_visible(&app.inst, path_id(&id)?, viewer.account_id()).await?;
+    let status = visibility::get_status(&app.inst, path_id(&id)?, viewer.account_id()).await?;
     let (ancestors, descendants) =
         statuses::context(&app.inst, &status, viewer.account_id()).await?;
     let ancestors = views::status_views(&app.inst, ancestors, viewer.account_id()).await?;

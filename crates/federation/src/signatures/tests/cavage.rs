@@ -341,3 +341,25 @@ fn missing_and_unsupported_signatures() {
         Err(SignatureError::UnsupportedAlgorithm("hmac-sha256".into()))
     );
 }
+
+#[test]
+fn a_signature_made_for_another_server_does_not_verify_here() {
+    // Signed for host-b, then replayed to us with its `Host: host-b` kept: the signing
+    // string is rebuilt with our own authority, so it does not verify.
+    let theirs = Url::parse("https://host-b.example/inbox").unwrap();
+    let headers = signed_post(&theirs, now());
+    assert_eq!(headers[HOST], "host-b.example");
+    let ours = Url::parse("https://starling.example/inbox").unwrap();
+    assert_eq!(
+        parse(&Method::POST, &ours, &headers)
+            .unwrap()
+            .verify(&keys().1),
+        Err(SignatureError::BadSignature)
+    );
+    // The same request, addressed to us, verifies.
+    let headers = signed_post(&ours, now());
+    parse(&Method::POST, &ours, &headers)
+        .unwrap()
+        .verify(&keys().1)
+        .unwrap();
+}
