@@ -157,9 +157,7 @@ async fn approval_mode_creates_an_account_that_cannot_log_in_yet() {
         .await
         .unwrap()
         .unwrap();
-    starling_core::accounts::approve(&app.inst, local.id)
-        .await
-        .unwrap();
+    app.approve(local.id).await;
     let me = app
         .get("/api/v1/accounts/verify_credentials", Some(&access))
         .await

@@ -1141,9 +1141,7 @@ async fn missing_and_invalid_tokens_are_401() {
 async fn a_suspended_users_tokens_stop_working() {
     let app = TestApp::start().await;
     let alice = app.user("alice").await;
-    starling_core::accounts::set_suspended(&app.inst, alice.id.parse().unwrap(), true)
-        .await
-        .unwrap();
+    app.suspend(alice.id.parse().unwrap()).await;
     let err = app
         .get("/api/v1/accounts/verify_credentials", Some(&alice.token))
         .await

@@ -492,9 +492,7 @@ async fn local_and_suspended_authors_are_refused() {
         inbound::ingest(&app.inst, s).await,
         Err(CoreError::Invalid(_))
     ));
-    starling_core::accounts::set_suspended(&app.inst, carol.id, true)
-        .await
-        .unwrap();
+    app.suspend(carol.id).await;
     assert!(matches!(
         inbound::ingest(&app.inst, note(&carol, 2)).await,
         Err(CoreError::Forbidden(_))

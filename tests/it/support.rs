@@ -616,6 +616,25 @@ pub fn form_input(html: &str, name: &str) -> Option<String> {
 }
 
 impl TestApp {
+    /// Suspends account `id` as the command line does (the audited account action).
+    pub async fn suspend(&self, id: i64) {
+        use starling_core::moderation::accounts::{self, Action, ActionKind, Actor};
+        accounts::act(&self.inst, Actor::Cli, id, Action::new(ActionKind::Suspend))
+            .await
+            .expect("suspend");
+    }
+
+    /// Approves the sign-up of account `id` as the command line does.
+    pub async fn approve(&self, id: i64) {
+        starling_core::moderation::accounts::approve(
+            &self.inst,
+            starling_core::moderation::accounts::Actor::Cli,
+            id,
+        )
+        .await
+        .expect("approve");
+    }
+
     /// A browser opening the sign-in page: the `_starling_csrf` cookie it gets (as a
     /// `Cookie` header value) and the form's token.
     pub async fn sign_in_visit(&self) -> (String, String) {

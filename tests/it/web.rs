@@ -318,9 +318,7 @@ async fn a_suspended_accounts_page_shows_no_posts() {
     let app = TestApp::start().await;
     let alice = app.user("alice").await;
     let post = app.post_status(&alice, "before suspension").await;
-    starling_core::accounts::set_suspended(&app.inst, alice.id.parse().unwrap(), true)
-        .await
-        .unwrap();
+    app.suspend(alice.id.parse().unwrap()).await;
     let page = app.get("/@alice", None).await;
     assert!(!page.text.contains("before suspension"), "{}", page.text);
     let status = app

@@ -14,6 +14,7 @@ mod hostile;
 mod inbound;
 mod moderation;
 pub(crate) mod peer;
+mod purge;
 mod reports;
 mod silence;
 mod social;

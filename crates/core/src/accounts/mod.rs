@@ -13,6 +13,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
+pub(crate) mod purge;
 pub mod remote;
 
 use crate::crypto;
@@ -719,31 +720,6 @@ pub async fn list_local(inst: &Instance) -> CoreResult<Vec<LocalAccount>> {
         .collect())
 }
 
-/// Suspends (or lifts the suspension of) an account. A suspended local account cannot
-/// sign in, its tokens and sessions stop working, and its content is hidden.
-pub async fn set_suspended(inst: &Instance, account_id: i64, suspended: bool) -> CoreResult<()> {
-    let value = if suspended { Some(Utc::now()) } else { None };
-    let res = account::Entity::update_many()
-        .col_expr(account::Column::SuspendedAt, Expr::value(value))
-        .filter(account::Column::Id.eq(account_id))
-        .exec(&inst.store.write)
-        .await?;
-    if res.rows_affected == 0 {
-        return Err(CoreError::NotFound);
-    }
-    Ok(())
-}
-
-/// Approves a local account waiting in approval mode.
-pub async fn approve(inst: &Instance, account_id: i64) -> CoreResult<()> {
-    user::Entity::update_many()
-        .col_expr(user::Column::Approved, Expr::value(true))
-        .filter(user::Column::AccountId.eq(account_id))
-        .exec(&inst.store.write)
-        .await?;
-    Ok(())
-}
-
 /// Sets a new random password, signs the user out everywhere, and returns the password.
 pub async fn reset_password(inst: &Instance, user_id: i64) -> CoreResult<String> {
     let password = crypto::random_password(20);
@@ -777,13 +753,14 @@ async fn revoke_all_sessions(conn: &impl ConnectionTrait, user_id: i64) -> CoreR
     Ok(())
 }
 
-/// Deletes a local account's content and login. The account row stays, suspended and
-/// emptied, so that its username (and ActivityPub id) can never be taken by someone
-/// else, as Mastodon does.
+/// Deletes a local account's content ([`purge`]) and login. The account row stays,
+/// suspended and emptied, so that its username (and ActivityPub id) can never be taken
+/// by someone else, as Mastodon does; the servers that knew it hear of its deletion.
 pub async fn delete_local(inst: &Instance, local: &LocalAccount) -> CoreResult<()> {
+    use crate::changes::{self, Change};
     let account_id = local.account.id;
-    let media = crate::media::files_of_account(&inst.store.read, account_id).await?;
     let txn = inst.store.begin().await?;
+    // Who knew the account, before its follows go.
     let inboxes = remote::related_inboxes(&txn, account_id).await?;
     if !inboxes.is_empty() {
         crate::events::emit(
@@ -796,35 +773,20 @@ pub async fn delete_local(inst: &Instance, local: &LocalAccount) -> CoreResult<(
         )
         .await?;
     }
-    crate::statuses::delete_all_of_account(&txn, account_id).await?;
-    crate::follows::remove_all_of_account(&txn, account_id).await?;
+    let files = purge::purge(&txn, account_id).await?;
     revoke_all_sessions(&txn, local.user.id).await?;
     user::Entity::delete_by_id(local.user.id).exec(&txn).await?;
     account::Entity::update_many()
         .col_expr(account::Column::SuspendedAt, Expr::value(Some(Utc::now())))
-        .col_expr(account::Column::DisplayName, Expr::value(""))
-        .col_expr(account::Column::Note, Expr::value(""))
-        .col_expr(account::Column::NoteSource, Expr::value(""))
-        .col_expr(account::Column::Fields, Expr::value("[]"))
-        .col_expr(
-            account::Column::AvatarFile,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            account::Column::HeaderFile,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(account::Column::StatusesCount, Expr::value(0))
-        .col_expr(account::Column::FollowersCount, Expr::value(0))
-        .col_expr(account::Column::FollowingCount, Expr::value(0))
         .filter(account::Column::Id.eq(account_id))
+        .filter(account::Column::SuspendedAt.is_null())
         .exec(&txn)
         .await?;
+    changes::record(&txn, Change::AccountModerated(account_id)).await?;
     txn.commit().await?;
+    inst.changes.announce(Change::AccountModerated(account_id));
     inst.events_written();
-    for path in media {
-        inst.media.remove(&path).await;
-    }
+    purge::remove_files(inst, files).await;
     Ok(())
 }
 

@@ -189,42 +189,23 @@ pub async fn find_by_key_id(inst: &Instance, key_id: &str) -> CoreResult<Option<
         .await?)
 }
 
-/// A remote actor deleted itself (`Delete` of the actor): its posts, follows, favourites
-/// and notifications go; the row stays, suspended and emptied, so that a replayed or
-/// late activity cannot bring it back.
+/// A remote actor deleted itself (`Delete` of the actor): purged ([`super::purge`]),
+/// the row kept suspended so that a replayed or late activity cannot bring it back.
 pub async fn remove(inst: &Instance, account_id: i64) -> CoreResult<()> {
     use crate::changes::{self, Change};
     let txn = inst.store.begin().await?;
-    purge(&txn, account_id).await?;
+    let files = super::purge::purge(&txn, account_id).await?;
     account::Entity::update_many()
         .col_expr(account::Column::SuspendedAt, Expr::value(Some(Utc::now())))
         .filter(account::Column::Id.eq(account_id))
         .filter(account::Column::Domain.is_not_null())
+        .filter(account::Column::SuspendedAt.is_null())
         .exec(&txn)
         .await?;
     changes::record(&txn, Change::AccountModerated(account_id)).await?;
     txn.commit().await?;
     inst.changes.announce(Change::AccountModerated(account_id));
-    Ok(())
-}
-
-/// Deletes a remote account's posts (held ones too), follows, favourites and
-/// notifications and empties its profile, in the caller's transaction; the row stays.
-pub(crate) async fn purge(txn: &DatabaseTransaction, account_id: i64) -> CoreResult<()> {
-    crate::statuses::delete_all_of_account(txn, account_id).await?;
-    crate::follows::remove_all_of_account(txn, account_id).await?;
-    crate::moderation::held::forget_account(txn, account_id).await?;
-    account::Entity::update_many()
-        .col_expr(account::Column::DisplayName, Expr::value(""))
-        .col_expr(account::Column::Note, Expr::value(""))
-        .col_expr(account::Column::Fields, Expr::value("[]"))
-        .col_expr(account::Column::StatusesCount, Expr::value(0))
-        .col_expr(account::Column::FollowersCount, Expr::value(0))
-        .col_expr(account::Column::FollowingCount, Expr::value(0))
-        .filter(account::Column::Id.eq(account_id))
-        .filter(account::Column::Domain.is_not_null())
-        .exec(txn)
-        .await?;
+    super::purge::remove_files(inst, files).await;
     Ok(())
 }
 

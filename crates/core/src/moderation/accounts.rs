@@ -443,18 +443,10 @@ pub async fn act(inst: &Instance, actor: Actor, id: i64, action: Action) -> Core
         }
         None => None,
     };
-    let purge = action.kind == ActionKind::Suspend
-        && !target.account.is_local()
-        && target.account.suspended_at.is_none();
-    let files = if purge {
-        crate::media::files_of_account(&inst.store.read, id).await?
-    } else {
-        Vec::new()
-    };
-
     let now = Utc::now();
     let txn = inst.store.begin().await?;
     let mut federates = false;
+    let mut files = Vec::new();
     match action.kind {
         ActionKind::None => {}
         ActionKind::Disable => {
@@ -487,7 +479,7 @@ pub async fn act(inst: &Instance, actor: Actor, id: i64, action: Action) -> Core
             changes::record(&txn, Change::AccountModerated(id)).await?;
         }
         ActionKind::Suspend => {
-            suspend_remote(&txn, id).await?;
+            files = suspend_remote(&txn, id).await?;
             changes::record(&txn, Change::AccountModerated(id)).await?;
         }
     }
@@ -529,9 +521,7 @@ pub async fn act(inst: &Instance, actor: Actor, id: i64, action: Action) -> Core
     if federates {
         inst.events_written();
     }
-    for path in files {
-        inst.media.remove(&path).await;
-    }
+    crate::accounts::purge::remove_files(inst, files).await;
     Ok(())
 }
 
@@ -608,17 +598,16 @@ async fn suspend_local(txn: &DatabaseTransaction, a: &account::Model) -> CoreRes
     Ok(federates)
 }
 
-/// Suspends a remote account: its cached posts, media, follows and notifications go.
-async fn suspend_remote(txn: &DatabaseTransaction, id: i64) -> CoreResult<()> {
-    crate::statuses::delete_all_of_account(txn, id).await?;
-    crate::follows::remove_all_of_account(txn, id).await?;
+/// Suspends a remote account: purged ([`crate::accounts::purge`]) and stamped; answers
+/// the files to remove once committed.
+async fn suspend_remote(txn: &DatabaseTransaction, id: i64) -> CoreResult<Vec<String>> {
+    let files = crate::accounts::purge::purge(txn, id).await?;
     account::Entity::update_many()
         .col_expr(account::Column::SuspendedAt, Expr::value(Some(Utc::now())))
-        .col_expr(account::Column::StatusesCount, Expr::value(0))
         .filter(account::Column::Id.eq(id))
         .exec(txn)
         .await?;
-    Ok(())
+    Ok(files)
 }
 
 /// Removes the follows (and requests) between local account `id` and remote accounts,
@@ -802,8 +791,7 @@ pub async fn reject(inst: &Instance, actor: Actor, id: i64) -> CoreResult<()> {
     let target = get(inst, id).await?;
     let u = pending_user(&target)?;
     let txn = inst.store.begin().await?;
-    crate::statuses::delete_all_of_account(&txn, id).await?;
-    crate::follows::remove_all_of_account(&txn, id).await?;
+    let files = crate::accounts::purge::purge(&txn, id).await?;
     oauth_access_token::Entity::delete_many()
         .filter(oauth_access_token::Column::UserId.eq(u.id))
         .exec(&txn)
@@ -824,6 +812,7 @@ pub async fn reject(inst: &Instance, actor: Actor, id: i64) -> CoreResult<()> {
     )
     .await?;
     txn.commit().await?;
+    crate::accounts::purge::remove_files(inst, files).await;
     Ok(())
 }
 

@@ -508,17 +508,13 @@ async fn notify_severed(
     Ok(())
 }
 
-/// Purges a suspended remote account's cached posts, follows, media and profile; the
-/// row stays (suspended, emptied) so that its id keeps pointing at nothing.
+/// Purges a suspended remote account ([`crate::accounts::purge`]); the row stays
+/// (suspended, emptied) so that its id keeps pointing at nothing.
 async fn purge_account(inst: &Instance, id: i64) -> CoreResult<()> {
-    let files = crate::media::files_of_account(&inst.store.write, id).await?;
     let txn = inst.store.begin().await?;
-    crate::accounts::remote::purge(&txn, id).await?;
-    clear_profile_images(&txn, &[id]).await?;
+    let files = crate::accounts::purge::purge(&txn, id).await?;
     txn.commit().await?;
-    for path in files {
-        inst.media.remove(&path).await;
-    }
+    crate::accounts::purge::remove_files(inst, files).await;
     Ok(())
 }
 
