@@ -214,7 +214,7 @@ pub async fn edit(
     let mention_ids: Vec<i64> = mentioned.iter().map(|(_, a)| a.id).collect();
     let added = sync_mentions(&txn, id, &mention_ids).await?;
     replace_tags(&txn, id, &hashtags).await?;
-    fan_out(&txn, &updated, &mention_ids).await?;
+    fan_out(&txn, &[updated.id]).await?;
     notify_mentioned(&txn, &updated, &added).await?;
     notify_boosters(&txn, &updated).await?;
     snapshot(&txn, &updated, &after_media, now).await?;

@@ -24,8 +24,7 @@ use super::edit::{
     replace_tags, snapshot, snapshot_original, sync_mentions,
 };
 use super::{
-    Visibility, count_new_status, count_new_statuses, delete_rows, fan_out, fan_out_by,
-    fan_out_remote_many, feeds_all_followers, media_files_of,
+    Visibility, count_new_status, count_new_statuses, delete_rows, fan_out, media_files_of,
 };
 use crate::entities::{account, media_attachment, status, status_mention};
 use crate::error::{CoreError, CoreResult};
@@ -265,16 +264,12 @@ async fn ingest_together(
     }
     let models: Vec<status::Model> = new.iter().map(|(m, _)| m.clone()).collect();
     count_new_statuses(txn, &models).await?;
-    let mut feed_together = Vec::new();
     for (model, clean) in &new {
-        let mentions = write_extras_but_feeds(txn, model, clean, now).await?;
-        if mentions.is_empty() && feeds_all_followers(model) {
-            feed_together.push(model.id);
-        } else {
-            fan_out_by(txn, model, &mentions, false).await?;
-        }
+        write_extras_but_feeds(txn, model, clean, now).await?;
     }
-    fan_out_remote_many(txn, &feed_together).await?;
+    // Every new post's home-feed rows, in two statements per 500 posts.
+    let ids: Vec<i64> = new.iter().map(|(m, _)| m.id).collect();
+    fan_out(txn, &ids).await?;
     Ok(results)
 }
 
@@ -523,7 +518,7 @@ pub(crate) async fn apply_update(
     let mentions = existing_accounts(&txn, &clean.mentions).await?;
     let added = sync_mentions(&txn, updated.id, &mentions).await?;
     replace_tags(&txn, updated.id, &clean.tags).await?;
-    fan_out(&txn, &updated, &mentions).await?;
+    fan_out(&txn, &[updated.id]).await?;
     notify_mentioned(&txn, &updated, &added).await?;
     notify_boosters(&txn, &updated).await?;
     snapshot(&txn, &updated, &after_media, edited_at).await?;
@@ -616,13 +611,13 @@ async fn write_extras(
     clean: &Cleaned,
     now: DateTime<Utc>,
 ) -> CoreResult<()> {
-    let mentions = write_extras_but_feeds(txn, model, clean, now).await?;
-    // The author of a remote status is remote.
-    fan_out_by(txn, model, &mentions, false).await
+    write_extras_but_feeds(txn, model, clean, now).await?;
+    fan_out(txn, &[model.id]).await
 }
 
-/// [`write_extras`] but the home feeds, which a batch writes together; returns the
-/// mentioned accounts that exist, which the home feeds of a direct message depend on.
+/// [`write_extras`] but the home feeds, which a batch writes together (after the
+/// mentions, which the home feeds of a direct message depend on); returns the
+/// mentioned accounts that exist.
 async fn write_extras_but_feeds(
     txn: &DatabaseTransaction,
     model: &status::Model,
