@@ -6,13 +6,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::Value;
-use starling_core::accounts::remote::inboxes_of;
-use starling_core::entities::{account, follow, report, status};
+use starling_core::accounts::remote::{follower_inboxes, inboxes_of};
+use starling_core::entities::account;
 use starling_core::events::{self, Event, StoredEvent};
 use starling_core::statuses::Visibility;
-use starling_core::{Instance, reports, views};
+use starling_core::{Instance, accounts, reports, statuses, views};
 
 use crate::delivery;
 use crate::error::{FedError, FedResult};
@@ -80,25 +79,8 @@ pub async fn drain(fed: &Federation) -> FedResult<usize> {
     Ok(n)
 }
 
-/// Remote followers' inboxes of `account_id`.
-pub async fn follower_inboxes(
-    conn: &impl ConnectionTrait,
-    account_id: i64,
-) -> FedResult<Vec<String>> {
-    let followers: Vec<i64> = follow::Entity::find()
-        .select_only()
-        .column(follow::Column::AccountId)
-        .filter(follow::Column::TargetAccountId.eq(account_id))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    Ok(inboxes_of(conn, &followers).await?)
-}
-
 async fn account(inst: &Instance, id: i64) -> FedResult<Option<account::Model>> {
-    Ok(account::Entity::find_by_id(id)
-        .one(&inst.store.read)
-        .await?)
+    Ok(accounts::find(inst, id).await?)
 }
 
 /// The personal inbox of a remote account (follows, likes and blocks go there).
@@ -120,13 +102,12 @@ async fn plan(inst: &Instance, event: &StoredEvent) -> FedResult<Option<(Value, 
     let conn = &inst.store.read;
     Ok(match &event.event {
         Event::StatusCreated { status_id } | Event::StatusUpdated { status_id } => {
-            let Some(s) = status::Entity::find_by_id(*status_id).one(conn).await? else {
+            let Some(s) = statuses::find(inst, *status_id).await? else {
                 return Ok(None);
             };
             let visibility = Visibility::of(&s);
             if let Some(original_id) = s.reblog_of_id {
-                let Some(original) = status::Entity::find_by_id(original_id).one(conn).await?
-                else {
+                let Some(original) = statuses::find(inst, original_id).await? else {
                     return Ok(None);
                 };
                 let Some(author) = account(inst, original.account_id).await? else {
@@ -191,10 +172,7 @@ async fn plan(inst: &Instance, event: &StoredEvent) -> FedResult<Option<(Value, 
                     activities::undo(&me, announce)
                 }
                 _ => {
-                    let mentions: Vec<account::Model> = account::Entity::find()
-                        .filter(account::Column::Id.is_in(mentioned.iter().copied()))
-                        .all(conn)
-                        .await?;
+                    let mentions = accounts::get_many(conn, mentioned.iter().copied()).await?;
                     let (to, cc) = note::addressing(visibility, &me, &mentions);
                     activities::delete_note(&me, uri, to, cc)
                 }
@@ -237,7 +215,7 @@ async fn plan(inst: &Instance, event: &StoredEvent) -> FedResult<Option<(Value, 
             ))
         }
         Event::Favourited { status_id, uri } => {
-            let Some(s) = status::Entity::find_by_id(*status_id).one(conn).await? else {
+            let Some(s) = statuses::find(inst, *status_id).await? else {
                 return Ok(None);
             };
             let Some(author) = account(inst, s.account_id).await? else {
@@ -253,8 +231,7 @@ async fn plan(inst: &Instance, event: &StoredEvent) -> FedResult<Option<(Value, 
             let Some(author) = account(inst, *status_author_id).await? else {
                 return Ok(None);
             };
-            let object_uri = status::Entity::find_by_id(*status_id)
-                .one(conn)
+            let object_uri = statuses::find(inst, *status_id)
                 .await?
                 .map(|s| s.uri)
                 .unwrap_or_default();
@@ -294,19 +271,16 @@ async fn report_flag(
     report_id: i64,
     domains: &[String],
 ) -> FedResult<Option<(Value, Vec<String>)>> {
-    let conn = &inst.store.read;
-    let Some(r) = report::Entity::find_by_id(report_id).one(conn).await? else {
-        return Ok(None);
+    let r = match reports::get(inst, report_id).await {
+        Ok(r) => r,
+        Err(starling_core::CoreError::NotFound) => return Ok(None),
+        Err(e) => return Err(e.into()),
     };
     let Some(target) = account(inst, r.target_account_id).await? else {
         return Ok(None);
     };
-    let statuses = status::Entity::find()
-        .filter(status::Column::Id.is_in(reports::status_ids(&r)))
-        .filter(status::Column::AccountId.eq(target.id))
-        .order_by_asc(status::Column::Id)
-        .all(conn)
-        .await?;
+    let mut statuses = reports::statuses_of(inst, std::slice::from_ref(&r)).await?;
+    statuses.retain(|s| s.account_id == target.id);
     let chosen = |a: &account::Model| {
         a.domain
             .as_deref()
@@ -322,13 +296,8 @@ async fn report_flag(
         .filter_map(|s| s.in_reply_to_account_id)
         .filter(|id| *id != target.id)
         .collect();
-    if !replied_to.is_empty() {
-        let accounts = account::Entity::find()
-            .filter(account::Column::Id.is_in(replied_to))
-            .all(conn)
-            .await?;
-        inboxes.extend(accounts.iter().filter(|a| chosen(a)).filter_map(inbox));
-    }
+    let replied_to = accounts::get_many(&inst.store.read, replied_to).await?;
+    inboxes.extend(replied_to.iter().filter(|a| chosen(a)).filter_map(inbox));
     let mut object = vec![target.uri.clone()];
     object.extend(statuses.into_iter().map(|s| s.uri));
     let flag = activities::flag(&inst.urls.instance_actor(), r.id, &r.comment, object);

@@ -9,6 +9,7 @@
 pub mod blocklists;
 pub mod delivery;
 pub mod dispatch;
+pub mod entities;
 pub mod error;
 pub mod fetch;
 pub mod inbox;

@@ -71,9 +71,6 @@ fn parent<'a>(
         if let Ok(Some(known)) = inbound::find_by_uri(&fed.inst, uri).await {
             return Some(known);
         }
-        if let Some(local) = local_status(fed, uri).await {
-            return Some(local);
-        }
         if depth == 0 {
             return None;
         }
@@ -85,17 +82,6 @@ fn parent<'a>(
             }
         }
     })
-}
-
-/// A local status by its ActivityPub id.
-async fn local_status(fed: &Federation, uri: &str) -> Option<status::Model> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    status::Entity::find()
-        .filter(status::Column::Uri.eq(uri))
-        .one(&fed.inst.store.read)
-        .await
-        .ok()
-        .flatten()
 }
 
 /// Builds core's view of a remote post by `author`.

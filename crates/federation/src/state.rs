@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sea_orm::EntityTrait;
 use starling_core::Instance;
 use starling_core::entities::account;
 use tokio::sync::Notify;
@@ -131,8 +130,7 @@ impl Federation {
         if let Some(signer) = self.lock_keys().get(&account_id) {
             return Ok(signer.clone());
         }
-        let account = account::Entity::find_by_id(account_id)
-            .one(&self.inst.store.read)
+        let account = starling_core::accounts::find(&self.inst, account_id)
             .await?
             .ok_or_else(|| FedError::Internal(format!("signer {account_id} is gone")))?;
         let pem = account

@@ -72,7 +72,7 @@ async fn suspending_a_local_account_deletes_its_actor_on_its_followers_servers()
 #[tokio::test]
 async fn a_suspended_remote_account_is_purged_and_refused_at_the_inbox() {
     use sea_orm::EntityTrait;
-    use starling_core::entities::federation_host;
+    use starling_federation::entities::federation_host;
 
     let alpha = TestApp::start().await;
     let beta = TestApp::start().await;

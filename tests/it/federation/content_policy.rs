@@ -5,8 +5,9 @@
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use starling_core::config::{ContentAction, ContentPolicyConfig, ContentRule, RuleScope};
-use starling_core::entities::{inbox_activity, status};
+use starling_core::entities::status;
 use starling_core::moderation::held::{self, HeldKind};
+use starling_federation::entities::inbox_activity;
 
 use super::eventually;
 use super::peer::{Peer, create_note, create_note_saying, deliver, note};

@@ -8,7 +8,8 @@ use std::time::SystemTime;
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 use starling_core::config::RegistrationMode;
-use starling_core::entities::{inbox_activity, status};
+use starling_core::entities::status;
+use starling_federation::entities::inbox_activity;
 use starling_federation::signatures::sign_request;
 
 use super::eventually;

@@ -184,7 +184,7 @@ async fn a_peer_that_never_answers_does_not_slow_delivery_to_others() {
 #[tokio::test]
 async fn deliveries_older_than_the_backlog_limit_are_dropped_and_counted() {
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
-    use starling_core::entities::{delivery, federation_host, outgoing_activity};
+    use starling_federation::entities::{delivery, federation_host, outgoing_activity};
 
     let app = TestApp::builder()
         .without_federation_workers()

@@ -6,7 +6,8 @@ use std::time::{Duration, SystemTime};
 use reqwest::header::{HeaderMap, HeaderValue};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::json;
-use starling_core::entities::{inbox_activity, status};
+use starling_core::entities::status;
+use starling_federation::entities::inbox_activity;
 
 use super::eventually;
 use super::peer::{Peer, create_note, post, signed_headers};

@@ -338,7 +338,8 @@ async fn secure_mode_requires_signed_fetches() {
 #[tokio::test]
 async fn a_burst_is_stored_once_each_and_a_reply_threads_within_its_batch() {
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-    use starling_core::entities::{inbox_activity, status};
+    use starling_core::entities::status;
+    use starling_federation::entities::inbox_activity;
 
     // No workers: the burst is only stored, then processed as one batch below.
     let app = TestApp::builder()

@@ -151,7 +151,8 @@ async fn a_suspended_domain_is_refused_at_the_inbox_and_nothing_is_fetched_from_
 async fn a_domain_whose_media_and_reports_are_rejected_keeps_neither_and_its_cached_media_is_purged()
  {
     use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
-    use starling_core::entities::{inbox_activity, media_attachment, status};
+    use starling_core::entities::{media_attachment, status};
+    use starling_federation::entities::inbox_activity;
 
     let app = TestApp::start().await;
     let root = app
@@ -308,10 +309,11 @@ async fn in_allowlist_mode_only_allowed_domains_federate() {
     .expect(200);
     app.post_status(&alice, "while not allowed").await;
     let dropped = eventually("the delivery to be dropped", || async {
-        let host = starling_core::entities::federation_host::Entity::find_by_id(domain.clone())
-            .one(&app.inst.store.read)
-            .await
-            .unwrap()?;
+        let host =
+            starling_federation::entities::federation_host::Entity::find_by_id(domain.clone())
+                .one(&app.inst.store.read)
+                .await
+                .unwrap()?;
         let left = starling_federation::delivery::pending(&app.inst.store.read)
             .await
             .unwrap();

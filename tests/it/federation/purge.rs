@@ -9,9 +9,10 @@ use serde_json::{Value, json};
 use starling_core::accounts::Role;
 use starling_core::config::{ContentAction, ContentPolicyConfig, ContentRule, RuleScope};
 use starling_core::entities::{
-    block, favourite, follow, follow_request, held_post, home_feed, inbox_activity,
-    media_attachment, mute, notification, status, status_mention, status_pin, user_domain_block,
+    block, favourite, follow, follow_request, held_post, home_feed, media_attachment, mute,
+    notification, status, status_mention, status_pin, user_domain_block,
 };
+use starling_federation::entities::inbox_activity;
 
 use super::eventually;
 use super::peer::{Peer, create_note, deliver};

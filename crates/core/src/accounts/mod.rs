@@ -296,6 +296,13 @@ pub async fn find_local_with_user(
     Ok(user.map(|user| LocalAccount { account, user }))
 }
 
+/// An account (local or remote) by id, if it exists.
+pub async fn find(inst: &Instance, id: i64) -> CoreResult<Option<account::Model>> {
+    Ok(account::Entity::find_by_id(id)
+        .one(&inst.store.read)
+        .await?)
+}
+
 /// An account (local or remote) by id.
 pub async fn get(inst: &Instance, id: i64) -> CoreResult<account::Model> {
     account::Entity::find_by_id(id)

@@ -172,6 +172,35 @@ pub async fn upsert(inst: &Instance, actor: RemoteActor) -> CoreResult<account::
     Ok(saved)
 }
 
+/// The stored accounts with these ActivityPub ids.
+pub async fn find_many_by_uri(inst: &Instance, uris: &[&str]) -> CoreResult<Vec<account::Model>> {
+    let mut found = Vec::with_capacity(uris.len());
+    for chunk in uris.chunks(500) {
+        found.extend(
+            account::Entity::find()
+                .filter(account::Column::Uri.is_in(chunk.iter().copied()))
+                .all(&inst.store.read)
+                .await?,
+        );
+    }
+    Ok(found)
+}
+
+/// The delivery inboxes of the remote followers of `account_id` ([`inboxes_of`]).
+pub async fn follower_inboxes(
+    conn: &impl ConnectionTrait,
+    account_id: i64,
+) -> CoreResult<Vec<String>> {
+    let followers: Vec<i64> = follow::Entity::find()
+        .select_only()
+        .column(follow::Column::AccountId)
+        .filter(follow::Column::TargetAccountId.eq(account_id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    inboxes_of(conn, &followers).await
+}
+
 /// A stored account by its ActivityPub id.
 pub async fn find_by_uri(inst: &Instance, uri: &str) -> CoreResult<Option<account::Model>> {
     Ok(account::Entity::find()

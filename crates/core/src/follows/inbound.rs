@@ -236,3 +236,33 @@ pub async fn rejected(inst: &Instance, follower_id: i64, target_id: i64) -> Core
     txn.commit().await?;
     Ok(removed || withdrawn.rows_affected > 0)
 }
+
+/// The local follower whose request (or, `accepted`, follow) of remote `target_id`
+/// has the `Follow` id `uri`: what an `Accept` or `Reject` by the target answers.
+pub async fn follower_by_follow_uri(
+    inst: &Instance,
+    uri: &str,
+    target_id: i64,
+    accepted: bool,
+) -> CoreResult<Option<i64>> {
+    use sea_orm::QuerySelect;
+    let conn = &inst.store.read;
+    if accepted {
+        return Ok(follow::Entity::find()
+            .select_only()
+            .column(follow::Column::AccountId)
+            .filter(follow::Column::Uri.eq(uri))
+            .filter(follow::Column::TargetAccountId.eq(target_id))
+            .into_tuple()
+            .one(conn)
+            .await?);
+    }
+    Ok(follow_request::Entity::find()
+        .select_only()
+        .column(follow_request::Column::AccountId)
+        .filter(follow_request::Column::Uri.eq(uri))
+        .filter(follow_request::Column::TargetAccountId.eq(target_id))
+        .into_tuple()
+        .one(conn)
+        .await?)
+}

@@ -99,6 +99,11 @@ pub struct NewStatus {
 /// Mastodon's answer when the status replied to cannot be seen.
 pub const REPLY_NOT_FOUND: &str = "The post you are trying to reply to does not appear to exist.";
 
+/// A status by id, if it exists, whoever may see it.
+pub async fn find(inst: &Instance, id: i64) -> CoreResult<Option<status::Model>> {
+    Ok(status::Entity::find_by_id(id).one(&inst.store.read).await?)
+}
+
 /// A status by id, whoever may see it.
 pub async fn get(inst: &Instance, id: i64) -> CoreResult<status::Model> {
     status::Entity::find_by_id(id)

@@ -12,12 +12,12 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use crate::entities::{delivery, federation_host};
 use chrono::{DateTime, Utc};
 use rand::Rng;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
-use starling_core::entities::{delivery, federation_host};
 
 use crate::error::FedResult;
 

@@ -16,10 +16,10 @@
 pub mod hosts;
 pub mod worker;
 
+use crate::entities::{delivery, outgoing_activity};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
-use starling_core::entities::{delivery, outgoing_activity};
 use starling_core::id::next_id;
 
 use crate::error::FedResult;

@@ -7,11 +7,11 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use crate::entities::{delivery, federation_host, outgoing_activity};
 use chrono::Utc;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use starling_core::entities::{delivery, federation_host, outgoing_activity};
 use tokio::task::JoinSet;
 
 use super::hosts;

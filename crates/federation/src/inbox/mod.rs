@@ -14,12 +14,12 @@ pub(crate) mod queue;
 
 use std::time::SystemTime;
 
+use crate::entities::inbox_activity;
 use bytes::Bytes;
 use chrono::Utc;
 use http::{HeaderMap, Method};
 use sea_orm::Set;
 use starling_core::accounts::remote;
-use starling_core::entities::inbox_activity;
 use starling_core::id::next_id;
 
 use crate::error::{FedError, FedResult};

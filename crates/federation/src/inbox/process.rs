@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use futures::StreamExt;
 
+use crate::entities::inbox_activity;
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use starling_core::accounts::remote;
-use starling_core::entities::{account, follow_request, inbox_activity, status};
+use starling_core::entities::{account, status};
 use starling_core::statuses::inbound::{self, RemoteStatus};
 use starling_core::{blocks, favourites, follows, reblogs, reports};
 
@@ -169,16 +170,18 @@ async fn apply_creates(fed: &Federation, run: &[Pending<'_>]) -> Vec<Result<(), 
     let mut uris: Vec<&str> = run.iter().map(|p| p.row.actor_uri.as_str()).collect();
     uris.sort_unstable();
     uris.dedup();
-    let actors: HashMap<String, account::Model> = match account::Entity::find()
-        .filter(account::Column::Uri.is_in(uris))
-        .all(&inst.store.read)
-        .await
+    let actors: HashMap<String, account::Model> = match remote::find_many_by_uri(inst, &uris).await
     {
         Ok(found) => found.into_iter().map(|a| (a.uri.clone(), a)).collect(),
         Err(e) => {
             return run
                 .iter()
-                .map(|_| Err(FedError::from(e.clone()).into()))
+                .map(|_| {
+                    Err(Failure {
+                        retry: true,
+                        message: e.to_string(),
+                    })
+                })
                 .collect();
         }
     };
@@ -337,10 +340,7 @@ async fn local_account(fed: &Federation, id: Option<&IdRef>) -> FedResult<Option
 
 /// A status we store (local or remote) by its id.
 async fn known_status(fed: &Federation, uri: &str) -> FedResult<Option<status::Model>> {
-    Ok(status::Entity::find()
-        .filter(status::Column::Uri.eq(uri))
-        .one(&fed.inst.store.read)
-        .await?)
+    Ok(inbound::find_by_uri(&fed.inst, uri).await?)
 }
 
 /// Applies one verified activity by `actor`.
@@ -452,17 +452,14 @@ async fn followed_request(
     activity: &Activity,
     actor: &account::Model,
 ) -> FedResult<Option<(i64, Option<String>)>> {
-    let conn = &fed.inst.store.read;
+    let inst = &fed.inst;
     let follow_id = activity.object_id().map(|i| i.as_str().to_string());
     // By the Follow's id: ours are `{actor}#follows/{id}`.
     if let Some(uri) = &follow_id
-        && let Some(request) = follow_request::Entity::find()
-            .filter(follow_request::Column::Uri.eq(uri.clone()))
-            .filter(follow_request::Column::TargetAccountId.eq(actor.id))
-            .one(conn)
-            .await?
+        && let Some(follower) =
+            follows::inbound::follower_by_follow_uri(inst, uri, actor.id, false).await?
     {
-        return Ok(Some((request.account_id, Some(uri.clone()))));
+        return Ok(Some((follower, Some(uri.clone()))));
     }
     // By the embedded Follow's actor (some servers make up their own object).
     if let Some(Ok(inner)) = activity.object_as_activity()
@@ -474,14 +471,7 @@ async fn followed_request(
     if activity.kind == ActivityKind::Reject
         && let Some(uri) = &follow_id
     {
-        let follower: Option<i64> = starling_core::entities::follow::Entity::find()
-            .select_only()
-            .column(starling_core::entities::follow::Column::AccountId)
-            .filter(starling_core::entities::follow::Column::Uri.eq(uri.clone()))
-            .filter(starling_core::entities::follow::Column::TargetAccountId.eq(actor.id))
-            .into_tuple()
-            .one(conn)
-            .await?;
+        let follower = follows::inbound::follower_by_follow_uri(inst, uri, actor.id, true).await?;
         return Ok(follower.map(|id| (id, None)));
     }
     Ok(None)
@@ -551,9 +541,7 @@ async fn flag(fed: &Federation, activity: &Activity, actor: &account::Model) -> 
     }
     if targets.is_empty()
         && let Some(first) = statuses.first()
-        && let Some(author) = account::Entity::find_by_id(first.account_id)
-            .one(&fed.inst.store.read)
-            .await?
+        && let Some(author) = starling_core::accounts::find(&fed.inst, first.account_id).await?
     {
         targets.push(author);
     }

@@ -17,10 +17,10 @@
 use std::collections::HashSet;
 use std::sync::Mutex;
 
+use crate::entities::inbox_activity;
 use sea_orm::{
     ActiveValue, DatabaseConnection, DbErr, EntityTrait, TransactionTrait, TryInsertResult,
 };
-use starling_core::entities::inbox_activity;
 use tokio::sync::oneshot;
 
 use crate::error::{FedError, FedResult};

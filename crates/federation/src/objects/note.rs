@@ -7,10 +7,9 @@
 //! | private    | followers         | mentioned                    |
 //! | direct     | mentioned         | —                            |
 
-use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use starling_core::Instance;
-use starling_core::entities::{account, media_attachment, status};
+use starling_core::entities::{account, media_attachment};
 use starling_core::statuses::Visibility;
 use starling_core::views::StatusView;
 
@@ -76,8 +75,7 @@ fn attachment(inst: &Instance, m: &media_attachment::Model) -> Value {
 pub async fn note(inst: &Instance, view: &StatusView) -> FedResult<Value> {
     let s = &view.status;
     let in_reply_to = match s.in_reply_to_id {
-        Some(id) => status::Entity::find_by_id(id)
-            .one(&inst.store.read)
+        Some(id) => starling_core::statuses::find(inst, id)
             .await?
             .map(|p| p.uri),
         None => None,
