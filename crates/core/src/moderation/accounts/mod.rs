@@ -19,27 +19,28 @@
 //! - **remote account**: its cached posts, media, follows and notifications are removed
 //!   and the inbox refuses its activities.
 
+mod list;
+mod registrations;
+mod suspension;
+
+use list::load;
+pub use list::{Filter, Moderated, Origin, Status, find, get, list, warnings};
+pub use registrations::{approve, reject};
+use suspension::{suspend_local, suspend_remote};
+
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QuerySelect,
-};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use serde_json::json;
 
 use super::blocks::{Moderator, log};
 use crate::accounts::{self, LocalAccount, Role, remote};
 use crate::changes::{self, Change};
-use crate::counters::{self, Counter};
-use crate::entities::{
-    account, account_warning, follow, follow_request, home_feed, oauth_access_token, report, user,
-    web_session,
-};
+use crate::entities::{account, account_warning, report, user};
 use crate::error::{CoreError, CoreResult};
 use crate::events::{self, Event};
 use crate::id::next_id;
 use crate::instance::Instance;
-use crate::paging::Page;
 
 /// Rows per `IN (…)` list.
 const CHUNK: usize = 500;
@@ -173,220 +174,6 @@ impl Actor {
             _ => Ok(()),
         }
     }
-}
-
-/// An account as moderators see it: with its login when local.
-#[derive(Debug, Clone)]
-pub struct Moderated {
-    pub account: account::Model,
-    /// `None` for remote accounts (and for deleted local ones).
-    pub user: Option<user::Model>,
-}
-
-impl Moderated {
-    /// The local user's role.
-    pub fn role(&self) -> Option<Role> {
-        self.user.as_ref().map(|u| Role::parse(&u.role))
-    }
-}
-
-/// Which accounts a list shows (`origin`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
-    Local,
-    Remote,
-}
-
-impl Origin {
-    pub fn parse(s: &str) -> CoreResult<Self> {
-        match s {
-            "local" => Ok(Origin::Local),
-            "remote" => Ok(Origin::Remote),
-            other => Err(CoreError::Invalid(format!("Unknown origin: {other}"))),
-        }
-    }
-}
-
-/// The state a list filters on (`status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// Not suspended.
-    Active,
-    /// Local logins awaiting approval.
-    Pending,
-    /// Disabled local logins (not suspended).
-    Disabled,
-    Silenced,
-    Suspended,
-    Sensitized,
-}
-
-impl Status {
-    pub fn parse(s: &str) -> CoreResult<Self> {
-        match s {
-            "active" => Ok(Status::Active),
-            "pending" => Ok(Status::Pending),
-            "disabled" => Ok(Status::Disabled),
-            "silenced" => Ok(Status::Silenced),
-            "suspended" => Ok(Status::Suspended),
-            "sensitized" => Ok(Status::Sensitized),
-            other => Err(CoreError::Invalid(format!("Unknown status: {other}"))),
-        }
-    }
-}
-
-/// The filters of Mastodon's `AccountFilter`.
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
-    pub origin: Option<Origin>,
-    pub status: Option<Status>,
-    /// Only moderators and admins.
-    pub staff: bool,
-    /// Usernames starting with this (any case).
-    pub username: Option<String>,
-    /// Display names starting with this (any case).
-    pub display_name: Option<String>,
-    /// Accounts of exactly this domain.
-    pub by_domain: Option<String>,
-    /// Logins whose email address starts with this (any case).
-    pub email: Option<String>,
-}
-
-/// `LOWER(col) LIKE 'prefix%'`, the prefix's own `%`, `_` and `\` taken literally.
-fn starts_with<C: sea_orm::sea_query::IntoColumnRef>(col: C, prefix: &str) -> sea_orm::Condition {
-    let escaped: String = prefix
-        .trim()
-        .to_lowercase()
-        .chars()
-        .flat_map(|c| match c {
-            '%' | '_' | '\\' => vec!['\\', c],
-            c => vec![c],
-        })
-        .collect();
-    sea_orm::Condition::all().add(
-        Expr::expr(Func::lower(Expr::col(col)))
-            .like(LikeExpr::new(format!("{escaped}%")).escape('\\')),
-    )
-}
-
-/// The ids of local accounts whose login matches `cond`.
-fn users_where(cond: sea_orm::Condition) -> sea_orm::sea_query::SelectStatement {
-    Query::select()
-        .column(user::Column::AccountId)
-        .from(user::Entity)
-        .cond_where(cond)
-        .to_owned()
-}
-
-/// A page of accounts matching `filter`, most recent first.
-pub async fn list(inst: &Instance, filter: &Filter, page: &Page) -> CoreResult<Vec<Moderated>> {
-    let mut q = account::Entity::find();
-    match filter.origin {
-        Some(Origin::Local) => q = q.filter(account::Column::Domain.is_null()),
-        Some(Origin::Remote) => q = q.filter(account::Column::Domain.is_not_null()),
-        None => {}
-    }
-    match filter.status {
-        Some(Status::Active) => q = q.filter(account::Column::SuspendedAt.is_null()),
-        Some(Status::Suspended) => q = q.filter(account::Column::SuspendedAt.is_not_null()),
-        Some(Status::Silenced) => q = q.filter(account::Column::SilencedAt.is_not_null()),
-        Some(Status::Sensitized) => q = q.filter(account::Column::SensitizedAt.is_not_null()),
-        Some(Status::Pending) => {
-            q = q.filter(account::Column::Id.in_subquery(users_where(
-                sea_orm::Condition::all().add(user::Column::Approved.eq(false)),
-            )));
-        }
-        Some(Status::Disabled) => {
-            q = q.filter(account::Column::SuspendedAt.is_null()).filter(
-                account::Column::Id.in_subquery(users_where(
-                    sea_orm::Condition::all().add(user::Column::Disabled.eq(true)),
-                )),
-            );
-        }
-        None => {}
-    }
-    if filter.staff {
-        q =
-            q.filter(account::Column::Id.in_subquery(users_where(
-                sea_orm::Condition::all().add(
-                    user::Column::Role.is_in([Role::Moderator.as_str(), Role::Admin.as_str()]),
-                ),
-            )));
-    }
-    if let Some(u) = filter.username.as_deref().filter(|s| !s.trim().is_empty()) {
-        q = q.filter(starts_with(account::Column::Username, u));
-    }
-    if let Some(d) = filter
-        .display_name
-        .as_deref()
-        .filter(|s| !s.trim().is_empty())
-    {
-        q = q.filter(starts_with(account::Column::DisplayName, d));
-    }
-    if let Some(d) = filter.by_domain.as_deref().filter(|s| !s.trim().is_empty()) {
-        q = q.filter(account::Column::Domain.eq(d.trim().to_lowercase()));
-    }
-    if let Some(e) = filter.email.as_deref().filter(|s| !s.trim().is_empty()) {
-        q = q.filter(account::Column::Id.in_subquery(users_where(starts_with(
-            (user::Entity, user::Column::Email),
-            e,
-        ))));
-    }
-    let rows = page
-        .apply(q, account::Column::Id)
-        .all(&inst.store.read)
-        .await?;
-    let rows = page.finish(rows);
-    let local: Vec<i64> = rows.iter().filter(|a| a.is_local()).map(|a| a.id).collect();
-    let mut users = Vec::new();
-    for chunk in local.chunks(CHUNK) {
-        users.extend(
-            user::Entity::find()
-                .filter(user::Column::AccountId.is_in(chunk.iter().copied()))
-                .all(&inst.store.read)
-                .await?,
-        );
-    }
-    Ok(rows
-        .into_iter()
-        .map(|account| {
-            let user = users.iter().find(|u| u.account_id == account.id).cloned();
-            Moderated { account, user }
-        })
-        .collect())
-}
-
-async fn load(conn: &impl ConnectionTrait, id: i64) -> CoreResult<Moderated> {
-    let account = account::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or(CoreError::NotFound)?;
-    let user = user::Entity::find()
-        .filter(user::Column::AccountId.eq(id))
-        .one(conn)
-        .await?;
-    Ok(Moderated { account, user })
-}
-
-/// One account, local or remote.
-pub async fn get(inst: &Instance, id: i64) -> CoreResult<Moderated> {
-    load(&inst.store.read, id).await
-}
-
-/// An account by address: `alice` (local) or `alice@remote.example`.
-pub async fn find(inst: &Instance, acct: &str) -> CoreResult<Moderated> {
-    let Some(account) = accounts::lookup(inst, acct).await? else {
-        let remote = acct
-            .trim_start_matches('@')
-            .split_once('@')
-            .is_some_and(|(_, d)| !d.eq_ignore_ascii_case(inst.domain()));
-        return Err(CoreError::NotFoundMessage(if remote {
-            format!("no account {acct:?} is known here")
-        } else {
-            format!("no local account named {acct:?}")
-        }));
-    };
-    get(inst, account.id).await
 }
 
 /// What an action says and answers.
@@ -573,110 +360,6 @@ async fn resolve_reports(
     Ok(())
 }
 
-/// Suspends a local account; answers whether an event for federation was written.
-async fn suspend_local(txn: &DatabaseTransaction, a: &account::Model) -> CoreResult<bool> {
-    // Who knew the account, before any follow is severed.
-    let inboxes = remote::related_inboxes(txn, a.id).await?;
-    account::Entity::update_many()
-        .col_expr(account::Column::SuspendedAt, Expr::value(Some(Utc::now())))
-        .filter(account::Column::Id.eq(a.id))
-        .exec(txn)
-        .await?;
-    let federates = !inboxes.is_empty();
-    if federates {
-        events::emit(
-            txn,
-            a.id,
-            &Event::AccountDeleted {
-                uri: a.uri.clone(),
-                inboxes,
-            },
-        )
-        .await?;
-    }
-    sever_remote_follows(txn, a.id).await?;
-    Ok(federates)
-}
-
-/// Suspends a remote account: purged ([`crate::accounts::purge`]) and stamped; answers
-/// the files to remove once committed.
-async fn suspend_remote(txn: &DatabaseTransaction, id: i64) -> CoreResult<Vec<String>> {
-    let files = crate::accounts::purge::purge(txn, id).await?;
-    account::Entity::update_many()
-        .col_expr(account::Column::SuspendedAt, Expr::value(Some(Utc::now())))
-        .filter(account::Column::Id.eq(id))
-        .exec(txn)
-        .await?;
-    Ok(files)
-}
-
-/// Removes the follows (and requests) between local account `id` and remote accounts,
-/// both ways, with everyone's counters and `id`'s home feed entries from them.
-async fn sever_remote_follows(txn: &DatabaseTransaction, id: i64) -> CoreResult<()> {
-    let remote_ids = || {
-        Query::select()
-            .column(account::Column::Id)
-            .from(account::Entity)
-            .and_where(Expr::col(account::Column::Domain).is_not_null())
-            .to_owned()
-    };
-    let followed: Vec<i64> = follow::Entity::find()
-        .select_only()
-        .column(follow::Column::TargetAccountId)
-        .filter(follow::Column::AccountId.eq(id))
-        .filter(follow::Column::TargetAccountId.in_subquery(remote_ids()))
-        .into_tuple()
-        .all(txn)
-        .await?;
-    let followers: Vec<i64> = follow::Entity::find()
-        .select_only()
-        .column(follow::Column::AccountId)
-        .filter(follow::Column::TargetAccountId.eq(id))
-        .filter(follow::Column::AccountId.in_subquery(remote_ids()))
-        .into_tuple()
-        .all(txn)
-        .await?;
-    for chunk in followed.chunks(CHUNK) {
-        follow::Entity::delete_many()
-            .filter(follow::Column::AccountId.eq(id))
-            .filter(follow::Column::TargetAccountId.is_in(chunk.iter().copied()))
-            .exec(txn)
-            .await?;
-        home_feed::Entity::delete_many()
-            .filter(home_feed::Column::AccountId.eq(id))
-            .filter(home_feed::Column::AuthorId.is_in(chunk.iter().copied()))
-            .exec(txn)
-            .await?;
-        counters::add(txn, Counter::Followers, chunk, -1).await?;
-    }
-    for chunk in followers.chunks(CHUNK) {
-        follow::Entity::delete_many()
-            .filter(follow::Column::TargetAccountId.eq(id))
-            .filter(follow::Column::AccountId.is_in(chunk.iter().copied()))
-            .exec(txn)
-            .await?;
-        counters::add(txn, Counter::Following, chunk, -1).await?;
-    }
-    follow_request::Entity::delete_many()
-        .filter(
-            sea_orm::Condition::any()
-                .add(
-                    sea_orm::Condition::all()
-                        .add(follow_request::Column::AccountId.eq(id))
-                        .add(follow_request::Column::TargetAccountId.in_subquery(remote_ids())),
-                )
-                .add(
-                    sea_orm::Condition::all()
-                        .add(follow_request::Column::TargetAccountId.eq(id))
-                        .add(follow_request::Column::AccountId.in_subquery(remote_ids())),
-                ),
-        )
-        .exec(txn)
-        .await?;
-    // The account's own counters, from what is left.
-    counters::recount_follows(txn, id).await
-}
-
 /// Undoes an action against account `id`; answers the account as it is now. Undoing
 /// what is not in force changes nothing and (except `unsuspend`, as in Mastodon) logs
 /// nothing.
@@ -749,73 +432,6 @@ pub async fn undo(inst: &Instance, actor: Actor, id: i64, undo: Undo) -> CoreRes
     Ok(now)
 }
 
-/// The local login awaiting approval behind account `id` (Mastodon answers 403 for
-/// anything else).
-fn pending_user(target: &Moderated) -> CoreResult<&user::Model> {
-    match &target.user {
-        Some(u) if target.account.is_local() && !u.approved => Ok(u),
-        _ => Err(not_allowed()),
-    }
-}
-
-/// Approves a registration.
-pub async fn approve(inst: &Instance, actor: Actor, id: i64) -> CoreResult<Moderated> {
-    actor.require_staff()?;
-    let target = get(inst, id).await?;
-    let u = pending_user(&target)?;
-    let txn = inst.store.begin().await?;
-    user::Entity::update_many()
-        .col_expr(user::Column::Approved, Expr::value(true))
-        .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(user::Column::Id.eq(u.id))
-        .exec(&txn)
-        .await?;
-    log(
-        &txn,
-        actor.moderator(),
-        "account.approve",
-        "account",
-        &id.to_string(),
-        json!({"acct": target.account.acct(), "email": u.email}),
-    )
-    .await?;
-    let now = load(&txn, id).await?;
-    txn.commit().await?;
-    Ok(now)
-}
-
-/// Rejects a registration: the login and the account are deleted, the username and
-/// email address free again (as Mastodon's `reserve_username: false`).
-pub async fn reject(inst: &Instance, actor: Actor, id: i64) -> CoreResult<()> {
-    actor.require_staff()?;
-    let target = get(inst, id).await?;
-    let u = pending_user(&target)?;
-    let txn = inst.store.begin().await?;
-    let files = crate::accounts::purge::purge(&txn, id).await?;
-    oauth_access_token::Entity::delete_many()
-        .filter(oauth_access_token::Column::UserId.eq(u.id))
-        .exec(&txn)
-        .await?;
-    web_session::Entity::delete_many()
-        .filter(web_session::Column::UserId.eq(u.id))
-        .exec(&txn)
-        .await?;
-    user::Entity::delete_by_id(u.id).exec(&txn).await?;
-    account::Entity::delete_by_id(id).exec(&txn).await?;
-    log(
-        &txn,
-        actor.moderator(),
-        "account.reject",
-        "account",
-        &id.to_string(),
-        json!({"acct": target.account.acct(), "email": u.email}),
-    )
-    .await?;
-    txn.commit().await?;
-    crate::accounts::purge::remove_files(inst, files).await;
-    Ok(())
-}
-
 /// Deletes a suspended account's data for good (`DELETE /api/v1/admin/accounts/:id`):
 /// admins only, and only once the account is suspended, as in Mastodon. The row stays,
 /// emptied, so that the username is never taken again.
@@ -845,16 +461,6 @@ pub async fn destroy(inst: &Instance, actor: Actor, id: i64) -> CoreResult<()> {
         json!({"acct": target.account.acct()}),
     )
     .await
-}
-
-/// The warnings ("strikes") an account received, most recent first.
-pub async fn warnings(inst: &Instance, id: i64) -> CoreResult<Vec<account_warning::Model>> {
-    use sea_orm::QueryOrder;
-    Ok(account_warning::Entity::find()
-        .filter(account_warning::Column::TargetAccountId.eq(id))
-        .order_by_desc(account_warning::Column::Id)
-        .all(&inst.store.read)
-        .await?)
 }
 
 #[cfg(test)]
