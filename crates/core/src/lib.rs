@@ -49,3 +49,16 @@ pub use instance::Instance;
 
 /// The version of Starling.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The Mastodon release whose client API this server serves, as it tells clients
+/// (`/api/v2/instance`'s `version`) and NodeInfo (`metadata.upstream`).
+///
+/// Clients switch features on by this number and by `api_versions` (Phanpy and the
+/// official Android app use grouped notifications from `api_versions.mastodon` 2, Ice
+/// Cubes from version 4.3, several turn quotes on at API version 7), so it claims no
+/// more than is served: 4.2, the last release before `api_versions` existed, whose
+/// client API this server answers (with empty lists where a feature is not here yet).
+/// The instance entity leaves `api_versions` out, as 4.2 had none, and names no
+/// streaming server and no push key. `docs/compatibility.md` says what each client
+/// then does.
+pub const MASTODON_VERSION: &str = "4.2.0";

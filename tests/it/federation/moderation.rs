@@ -336,3 +336,71 @@ async fn in_allowlist_mode_only_allowed_domains_federate() {
     let second = create_note(&zoe, &peer.note_id("2"), &target);
     assert_eq!(deliver(&app, &peer, "zoe", &second).await.0, 403);
 }
+
+#[tokio::test]
+async fn on_a_test_network_an_ip_address_is_blocked_like_a_domain() {
+    let app = TestApp::start().await;
+    let root = app
+        .user_with_scopes("root", Role::Admin, "read write admin:read admin:write")
+        .await;
+    let alice = app.user("alice").await;
+    let target = format!("{}/users/{}", app.base, alice.username);
+    let peer = Peer::start(&["zoe"]).await;
+    let zoe = peer.actor("zoe");
+    // The peer is `127.0.0.1:<port>`; a rule for the bare address covers every port.
+    let ip = "127.0.0.1";
+    let block = app
+        .post_json(
+            "/api/v1/admin/domain_blocks",
+            Some(&root.token),
+            json!({"domain": ip, "severity": "suspend"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(block["domain"], ip, "{block}");
+    let (code, text) = deliver(
+        &app,
+        &peer,
+        "zoe",
+        &create_note(&zoe, &peer.note_id("1"), &target),
+    )
+    .await;
+    assert_eq!(code, 403, "{text}");
+    // IPv6 literals are written as in URLs.
+    let v6 = app
+        .post_json(
+            "/api/v1/admin/domain_blocks",
+            Some(&root.token),
+            json!({"domain": "::1", "severity": "silence"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(v6["domain"], "[::1]");
+}
+
+#[tokio::test]
+async fn on_a_public_server_an_ip_address_is_no_domain_to_block() {
+    let app = TestApp::builder()
+        .config(|c| c.federation.allow_private_addresses = false)
+        .start()
+        .await;
+    let root = app
+        .user_with_scopes("root", Role::Admin, "read write admin:read admin:write")
+        .await;
+    for ip in [
+        "127.0.0.1",
+        "203.0.113.7",
+        "[2001:db8::1]",
+        "social.example:8443",
+    ] {
+        let error = app
+            .post_json(
+                "/api/v1/admin/domain_blocks",
+                Some(&root.token),
+                json!({"domain": ip, "severity": "suspend"}),
+            )
+            .await
+            .expect_error(422);
+        assert!(error.contains("not a domain"), "{ip}: {error}");
+    }
+}

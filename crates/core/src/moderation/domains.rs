@@ -3,11 +3,26 @@
 
 use crate::error::CoreError;
 
+/// `host` and `port` of `host[:port]`, `[v6]`, `[v6]:port` or a bare IPv6 address.
+fn split_port(authority: &str) -> (&str, Option<&str>) {
+    if authority.starts_with('[')
+        && let Some(end) = authority.find(']')
+    {
+        let (host, rest) = authority.split_at(end + 1);
+        return (host, rest.strip_prefix(':'));
+    }
+    match authority.rsplit_once(':') {
+        Some((host, port)) if !host.contains(':') => (host, Some(port)),
+        _ => (authority, None),
+    }
+}
+
 /// The form a rule stores: lower-case ASCII (internationalised names in punycode), no
 /// trailing dot. Refuses anything that is not a bare domain: schemes, paths, user
-/// names, wildcards, IP addresses, and ports (accepted only when `allow_ports`, for test
-/// networks where every instance is `127.0.0.1:PORT`).
-pub fn normalize(input: &str, allow_ports: bool) -> Result<String, CoreError> {
+/// names, wildcards. On test networks (`test_network`: `federation.allow_private_addresses`,
+/// where every instance is `127.0.0.1:PORT`) a port may follow and the "domain" may be an
+/// IP address (`127.0.0.1`, `[::1]`); elsewhere both are refused, as in Mastodon.
+pub fn normalize(input: &str, test_network: bool) -> Result<String, CoreError> {
     let bad = |why: &str| CoreError::Unprocessable(format!("{input:?} is not a domain: {why}"));
     let trimmed = input.trim().trim_end_matches('.');
     if trimmed.is_empty() {
@@ -18,14 +33,10 @@ pub fn normalize(input: &str, allow_ports: bool) -> Result<String, CoreError> {
             "give the domain alone, without scheme, path, user or wildcard",
         ));
     }
-    let (host, port) = match trimmed.rsplit_once(':') {
-        Some((host, port)) if !host.contains(':') => (host, Some(port)),
-        Some(_) => return Err(bad("IP addresses cannot be blocked, only domains")),
-        None => (trimmed, None),
-    };
+    let (host, port) = split_port(trimmed);
     let port = match port {
         None => None,
-        Some(_) if !allow_ports => return Err(bad("domain blocks have no port")),
+        Some(_) if !test_network => return Err(bad("domain blocks have no port")),
         Some(p) => Some(
             p.parse::<u16>()
                 .ok()
@@ -33,9 +44,17 @@ pub fn normalize(input: &str, allow_ports: bool) -> Result<String, CoreError> {
                 .ok_or_else(|| bad("the port is not a number from 1 to 65535"))?,
         ),
     };
+    // A bare IPv6 address is written in brackets, as in a URL.
+    let bracketed;
+    let host = if host.contains(':') && !host.starts_with('[') {
+        bracketed = format!("[{host}]");
+        bracketed.as_str()
+    } else {
+        host
+    };
     let ascii = match url::Host::parse(host) {
         Ok(url::Host::Domain(d)) => d,
-        Ok(_) if port.is_some() => host.to_owned(),
+        Ok(ip) if test_network => ip.to_string(),
         Ok(_) => return Err(bad("IP addresses cannot be blocked, only domains")),
         Err(e) => return Err(bad(&e.to_string())),
     };
@@ -62,15 +81,15 @@ pub fn to_unicode(domain: &str) -> String {
 /// itself and each parent (`a.b.example` → `a.b.example`, `b.example`, `example`). A
 /// `host:port` is covered by a rule for itself, then by the rules of its host.
 pub fn candidates(domain: &str) -> impl Iterator<Item = &str> {
-    let host = match domain.rsplit_once(':') {
-        Some((host, port)) if !host.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) => {
-            Some(host)
-        }
-        _ => None,
+    let (host, port) = split_port(domain);
+    let port_ok = port.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    let (with_port, host) = if port_ok {
+        (Some(domain), host)
+    } else {
+        (None, domain)
     };
-    let with_port = host.map(|_| domain);
-    let host = host.unwrap_or(domain);
-    let parents: Box<dyn Iterator<Item = &str>> = if host.parse::<std::net::IpAddr>().is_ok() {
+    let is_ip = host.starts_with('[') || host.parse::<std::net::IpAddr>().is_ok();
+    let parents: Box<dyn Iterator<Item = &str>> = if is_ip {
         Box::new(std::iter::once(host))
     } else {
         Box::new(
@@ -124,10 +143,17 @@ mod tests {
             "evil..example",
             "10.0.0.1",
             "[::1]",
+            "::1",
             "evil example",
         ] {
             assert!(normalize(bad, false).is_err(), "{bad:?} accepted");
         }
+        // On a test network, IP addresses are what instances are called.
+        assert_eq!(normalize("127.0.0.1", true).unwrap(), "127.0.0.1");
+        assert_eq!(normalize("[::1]", true).unwrap(), "[::1]");
+        assert_eq!(normalize("::1", true).unwrap(), "[::1]");
+        assert_eq!(normalize("[::1]:4001", true).unwrap(), "[::1]:4001");
+        assert!(normalize("[::1]:x", true).is_err());
         assert!(normalize("evil.example:8443", false).is_err());
         assert_eq!(normalize("127.0.0.1:4001", true).unwrap(), "127.0.0.1:4001");
         assert!(normalize("evil.example:0", true).is_err());
@@ -148,6 +174,10 @@ mod tests {
         assert_eq!(got, ["social.example:8080", "social.example", "example"]);
         let got: Vec<&str> = candidates("127.0.0.1:4001").collect();
         assert_eq!(got, ["127.0.0.1:4001", "127.0.0.1"]);
+        let got: Vec<&str> = candidates("[::1]:4001").collect();
+        assert_eq!(got, ["[::1]:4001", "[::1]"]);
+        let got: Vec<&str> = candidates("127.0.0.1").collect();
+        assert_eq!(got, ["127.0.0.1"]);
     }
 
     #[test]

@@ -163,7 +163,7 @@ async fn nodeinfo(fed: &Federation, version: &str) -> Result<Value, FedError> {
         "metadata": {
             "nodeName": cfg.title,
             "nodeDescription": cfg.description,
-            "upstream": {"name": "mastodon", "version": "4.5.0"},
+            "upstream": {"name": "mastodon", "version": starling_core::MASTODON_VERSION},
         },
     }))
 }

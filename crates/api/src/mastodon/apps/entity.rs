@@ -13,8 +13,6 @@ pub struct Application {
     pub scopes: Vec<String>,
     pub redirect_uri: String,
     pub redirect_uris: Vec<String>,
-    /// Web push is not supported; empty, as Mastodon sends when no VAPID key is set.
-    pub vapid_key: String,
 }
 
 impl Application {
@@ -30,7 +28,6 @@ impl Application {
                 .collect(),
             redirect_uri: uris.first().cloned().unwrap_or_default(),
             redirect_uris: uris,
-            vapid_key: String::new(),
         }
     }
 }

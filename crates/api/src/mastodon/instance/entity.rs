@@ -4,18 +4,19 @@
 
 use serde::Serialize;
 use serde_json::{Value, json};
-use starling_core::Instance;
 use starling_core::config::RegistrationMode;
 use starling_core::stats::Stats;
+use starling_core::{Instance, MASTODON_VERSION};
 
 use crate::mastodon::accounts::entity::Account;
 
-/// Mastodon API version this server implements (4.5 = 7).
-pub const API_VERSION: u32 = 7;
-
-/// `4.5.0 (compatible; Starling 0.1.0)`: clients parse the leading version.
+/// `4.2.0 (compatible; Starling 0.1.0)`: clients parse the leading version, which
+/// claims no more than is served ([`MASTODON_VERSION`]).
 pub fn version_string() -> String {
-    format!("4.5.0 (compatible; Starling {})", starling_core::VERSION)
+    format!(
+        "{MASTODON_VERSION} (compatible; Starling {})",
+        starling_core::VERSION
+    )
 }
 
 pub const SOURCE_URL: &str = "https://github.com/starling-social/starling";
@@ -42,15 +43,6 @@ pub fn rules(inst: &Instance) -> Vec<Rule> {
             hint: String::new(),
         })
         .collect()
-}
-
-fn streaming_url(inst: &Instance) -> String {
-    let scheme = if inst.config.scheme() == "https" {
-        "wss"
-    } else {
-        "ws"
-    };
-    format!("{scheme}://{}", inst.domain())
 }
 
 fn statuses_config(inst: &Instance) -> Value {
@@ -97,7 +89,6 @@ pub fn v1(inst: &Instance, stats: &Stats, contact: Option<Account>) -> Value {
         "description": c.description,
         "email": c.contact_email,
         "version": version_string(),
-        "urls": { "streaming_api": streaming_url(inst) },
         "stats": {
             "user_count": stats.user_count,
             "status_count": stats.status_count,
@@ -135,13 +126,14 @@ pub fn v2(inst: &Instance, stats: &Stats, contact: Option<Account>) -> Value {
         "languages": c.languages,
         "configuration": {
             "urls": {
-                "streaming": streaming_url(inst),
+                // No streaming server: clients then poll (Phanpy) or do without
+                // live updates (Elk), instead of retrying a socket for ever.
+                "streaming": null,
                 "status": null,
                 "about": inst.urls.absolute("/about"),
                 "privacy_policy": null,
                 "terms_of_service": null,
             },
-            "vapid": { "public_key": "" },
             "accounts": {
                 "max_note_length": limits.max_bio_chars,
                 "max_featured_tags": 0,
@@ -169,7 +161,6 @@ pub fn v2(inst: &Instance, stats: &Stats, contact: Option<Account>) -> Value {
             "min_age": null,
             "url": null,
         },
-        "api_versions": { "mastodon": API_VERSION },
         "contact": { "email": c.contact_email, "account": contact },
         "rules": rules(inst),
     })
