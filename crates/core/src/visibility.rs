@@ -56,6 +56,13 @@ pub async fn local_account(inst: &Instance, username: &str) -> CoreResult<Option
     Ok((!is_pending(&inst.store.read, &account).await?).then_some(account))
 }
 
+/// Whether `viewer` may see whom `account` follows and who follows it: not when the
+/// account is suspended, nor when it hides its network (`hide_collections`) from
+/// anyone but itself. The counts stay public, as in Mastodon.
+pub fn shows_network(account: &account::Model, viewer: Option<i64>) -> bool {
+    account.suspended_at.is_none() && (!account.hide_collections || viewer == Some(account.id))
+}
+
 /// Whether `account` is a result for `viewer` (search, lists of accounts): it may be
 /// seen, and the viewer does not hide it (blocks either way, mutes, domain blocks) nor
 /// the instance limit it to its followers.

@@ -143,7 +143,11 @@ pub async fn guard(State(app): State<AppState>, req: Request, next: Next) -> Res
         return next.run(req).await;
     }
     if !same_origin(&app, req.headers()) {
-        return refused(&app, "This form was sent from another site.");
+        let message = format!(
+            "This form was sent from another site. Open this server at {} and try again.",
+            app.inst.urls.base()
+        );
+        return refused(&app, &message);
     }
     let jar = CookieJar::from_headers(req.headers());
     let Some(expected) = expected_token(&app, &jar).await else {

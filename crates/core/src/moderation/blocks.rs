@@ -42,8 +42,11 @@ pub fn normalize(inst: &Instance, domain: &str) -> CoreResult<String> {
 /// schedule and the next start finish it.
 pub(crate) async fn put_in_force(inst: &Instance) -> CoreResult<()> {
     inst.policy.reload(&inst.store.write).await?;
-    // Other processes on the database reload them within a second.
-    crate::changes::publish(inst, crate::changes::Change::DomainRules).await?;
+    // Other processes on the database reload them within a second (or, should this
+    // fail, at their next scheduled reload).
+    if let Err(e) = crate::changes::publish(inst, crate::changes::Change::DomainRules).await {
+        tracing::warn!(error = %e, "other processes will read the new rules at their next reload");
+    }
     if let Err(e) = super::effects::enforce(inst).await {
         tracing::warn!(error = %e, "domain block effects left for the next run");
     }

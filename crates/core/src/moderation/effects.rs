@@ -127,7 +127,9 @@ pub async fn enforce(inst: &Instance) -> CoreResult<Enforcement> {
     done.unsuspended_accounts = lift_ended(inst).await?;
     if done.suspended_accounts > 0 || done.unsuspended_accounts > 0 {
         // Accounts changed state: what remembers them (verified keys) forgets them.
-        crate::changes::publish(inst, crate::changes::Change::DomainRules).await?;
+        if let Err(e) = crate::changes::publish(inst, crate::changes::Change::DomainRules).await {
+            tracing::warn!(error = %e, "suspended accounts' keys stay remembered a while");
+        }
     }
     Ok(done)
 }

@@ -221,8 +221,9 @@ async fn relation_collection(
     } else {
         (urls.following(&a.username), a.following_count)
     };
-    if q.page.is_none() || a.hide_collections {
-        let first = (!a.hide_collections).then(|| page_url(&id, None));
+    let shown = visibility::shows_network(&a, None);
+    if q.page.is_none() || !shown {
+        let first = shown.then(|| page_url(&id, None));
         return Ok(objects::ordered_collection(&id, total.max(0) as u64, first));
     }
     let page = Page {

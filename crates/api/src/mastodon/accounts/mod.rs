@@ -330,9 +330,7 @@ pub async fn followers(
     paging::check(&p)?;
     let account = starling_core::visibility::account(&app.inst, path_id(&id)?).await?;
     let page = p.page(40);
-    let hidden = account.suspended_at.is_some()
-        || (account.hide_collections && viewer.account_id() != Some(account.id));
-    let rows = if hidden {
+    let rows = if !starling_core::visibility::shows_network(&account, viewer.account_id()) {
         Vec::new()
     } else {
         follows::followers(&app.inst, account.id, &page).await?
@@ -351,9 +349,7 @@ pub async fn following(
     paging::check(&p)?;
     let account = starling_core::visibility::account(&app.inst, path_id(&id)?).await?;
     let page = p.page(40);
-    let hidden = account.suspended_at.is_some()
-        || (account.hide_collections && viewer.account_id() != Some(account.id));
-    let rows = if hidden {
+    let rows = if !starling_core::visibility::shows_network(&account, viewer.account_id()) {
         Vec::new()
     } else {
         follows::following(&app.inst, account.id, &page).await?
