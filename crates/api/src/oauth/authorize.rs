@@ -92,7 +92,8 @@ pub fn render<T: Template>(status: StatusCode, page: &T) -> Response {
     }
 }
 
-fn message(app: &AppState, status: StatusCode, heading: &str, text: &str) -> Response {
+/// A page that says one thing: `heading`, then `text`.
+pub(crate) fn message(app: &AppState, status: StatusCode, heading: &str, text: &str) -> Response {
     render(
         status,
         &MessagePage {

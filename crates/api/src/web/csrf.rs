@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 
-use crate::oauth::authorize::{MessagePage, current_session, render};
+use crate::oauth::authorize::{current_session, message};
 use crate::state::AppState;
 
 /// The cookie that carries a visitor's token before they sign in.
@@ -59,17 +59,8 @@ async fn expected_token(app: &AppState, jar: &CookieJar) -> Option<String> {
     }
 }
 
-fn refused(app: &AppState, message: &str) -> Response {
-    render(
-        StatusCode::FORBIDDEN,
-        &MessagePage {
-            site_title: &app.inst.config.instance.title,
-            heading: "Invalid form".into(),
-            message: message.into(),
-            signed_in: false,
-            csrf_token: String::new(),
-        },
-    )
+fn refused(app: &AppState, text: &str) -> Response {
+    message(app, StatusCode::FORBIDDEN, "Invalid form", text)
 }
 
 /// `scheme://host[:port]` of a URL, as browsers write `Origin`.

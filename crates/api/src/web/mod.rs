@@ -23,7 +23,7 @@ use crate::mastodon::accounts::entity::Account;
 use crate::mastodon::format::timestamp;
 use crate::mastodon::instance::cached_stats;
 use crate::mastodon::media::entity::MediaAttachment;
-use crate::oauth::authorize::{MessagePage, render};
+use crate::oauth::authorize::{message, render};
 use crate::params::{Params, de};
 use crate::state::AppState;
 
@@ -142,30 +142,21 @@ struct TagPage<'a> {
 
 /// A 404 (or other) page.
 pub fn not_found_page(app: &AppState) -> Response {
-    render(
+    message(
+        app,
         StatusCode::NOT_FOUND,
-        &MessagePage {
-            site_title: &app.inst.config.instance.title,
-            heading: "Not found".into(),
-            message: "There is nothing here. It may have been deleted, or it may not be public."
-                .into(),
-            signed_in: false,
-            csrf_token: String::new(),
-        },
+        "Not found",
+        "There is nothing here. It may have been deleted, or it may not be public.",
     )
 }
 
 fn unavailable(app: &AppState, e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "page failed");
-    render(
+    message(
+        app,
         StatusCode::SERVICE_UNAVAILABLE,
-        &MessagePage {
-            site_title: &app.inst.config.instance.title,
-            heading: "Try again".into(),
-            message: "The server could not show this page right now.".into(),
-            signed_in: false,
-            csrf_token: String::new(),
-        },
+        "Try again",
+        "The server could not show this page right now.",
     )
 }
 

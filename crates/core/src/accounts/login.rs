@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use super::{LocalAccount, find_local_with_user, find_user_by_email, get};
 use super::{purge, remote};
 use crate::crypto;
-use crate::entities::{account, oauth_access_token, user, web_session};
+use crate::entities::{oauth_access_token, user, web_session};
 use crate::error::CoreResult;
 use crate::instance::Instance;
 
@@ -100,7 +100,7 @@ async fn revoke_all_sessions(conn: &impl ConnectionTrait, user_id: i64) -> CoreR
 /// suspended and emptied, so that its username (and ActivityPub id) can never be taken
 /// by someone else, as Mastodon does; the servers that knew it hear of its deletion.
 pub async fn delete_local(inst: &Instance, local: &LocalAccount) -> CoreResult<()> {
-    use crate::changes::{self, Change};
+    use crate::changes::Change;
     let account_id = local.account.id;
     let txn = inst.store.begin().await?;
     // Who knew the account, before its follows go.
@@ -119,13 +119,7 @@ pub async fn delete_local(inst: &Instance, local: &LocalAccount) -> CoreResult<(
     let files = purge::purge(&txn, account_id).await?;
     revoke_all_sessions(&txn, local.user.id).await?;
     user::Entity::delete_by_id(local.user.id).exec(&txn).await?;
-    account::Entity::update_many()
-        .col_expr(account::Column::SuspendedAt, Expr::value(Some(Utc::now())))
-        .filter(account::Column::Id.eq(account_id))
-        .filter(account::Column::SuspendedAt.is_null())
-        .exec(&txn)
-        .await?;
-    changes::record(&txn, Change::AccountModerated(account_id)).await?;
+    purge::suspend(&txn, account_id).await?;
     txn.commit().await?;
     inst.changes.announce(Change::AccountModerated(account_id));
     inst.events_written();

@@ -16,13 +16,16 @@
 //!   transaction has committed: [`remove_files`]);
 //! - its profile: name, bio, fields and counters emptied.
 //!
-//! The account row stays (suspended by the caller), so that its id and username keep
+//! The account row stays (suspended through [`suspend`]), so that its id and username keep
 //! pointing at nothing and a late or replayed activity cannot bring it back. Reports
 //! and the audit log stay: they are the moderators' record.
 
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
+use chrono::Utc;
+
+use crate::changes::{self, Change};
 use crate::entities::{account, block, mute, status_mention, user_domain_block};
 use crate::error::CoreResult;
 use crate::instance::Instance;
@@ -75,6 +78,19 @@ pub(crate) async fn purge(txn: &DatabaseTransaction, id: i64) -> CoreResult<Vec<
         .exec(txn)
         .await?;
     Ok(files)
+}
+
+/// Stamps account `id` suspended (unless it is already) and records the change for
+/// every process ([`crate::changes`]), in the caller's transaction; the caller
+/// announces it once committed. Every suspension, purged or not, goes through here.
+pub(crate) async fn suspend(txn: &DatabaseTransaction, id: i64) -> CoreResult<()> {
+    account::Entity::update_many()
+        .col_expr(account::Column::SuspendedAt, Expr::value(Some(Utc::now())))
+        .filter(account::Column::Id.eq(id))
+        .filter(account::Column::SuspendedAt.is_null())
+        .exec(txn)
+        .await?;
+    changes::record(txn, Change::AccountModerated(id)).await
 }
 
 /// Removes the files a committed [`purge`] answered.

@@ -5,7 +5,6 @@
 //! lengths are capped, and an actor can never claim a local handle.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
     IntoActiveModel, QueryFilter, QuerySelect, Set,
@@ -221,17 +220,10 @@ pub async fn find_by_key_id(inst: &Instance, key_id: &str) -> CoreResult<Option<
 /// A remote actor deleted itself (`Delete` of the actor): purged ([`super::purge`]),
 /// the row kept suspended so that a replayed or late activity cannot bring it back.
 pub async fn remove(inst: &Instance, account_id: i64) -> CoreResult<()> {
-    use crate::changes::{self, Change};
+    use crate::changes::Change;
     let txn = inst.store.begin().await?;
     let files = super::purge::purge(&txn, account_id).await?;
-    account::Entity::update_many()
-        .col_expr(account::Column::SuspendedAt, Expr::value(Some(Utc::now())))
-        .filter(account::Column::Id.eq(account_id))
-        .filter(account::Column::Domain.is_not_null())
-        .filter(account::Column::SuspendedAt.is_null())
-        .exec(&txn)
-        .await?;
-    changes::record(&txn, Change::AccountModerated(account_id)).await?;
+    super::purge::suspend(&txn, account_id).await?;
     txn.commit().await?;
     inst.changes.announce(Change::AccountModerated(account_id));
     super::purge::remove_files(inst, files).await;

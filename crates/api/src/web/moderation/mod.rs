@@ -57,7 +57,7 @@ use starling_core::reports::Person;
 use starling_core::{CoreError, CoreResult};
 
 use crate::error::ApiError;
-use crate::oauth::authorize::{MessagePage, current_session, render};
+use crate::oauth::authorize::{current_session, message, render};
 use crate::state::AppState;
 use crate::web::redirect;
 
@@ -83,19 +83,6 @@ impl Staff {
     fn id(&self) -> i64 {
         self.local.account.id
     }
-}
-
-fn message(app: &AppState, status: StatusCode, heading: &str, text: &str) -> Response {
-    render(
-        status,
-        &MessagePage {
-            site_title: &app.inst.config.instance.title,
-            heading: heading.into(),
-            message: text.into(),
-            signed_in: false,
-            csrf_token: String::new(),
-        },
-    )
 }
 
 fn not_allowed(app: &AppState, text: &str) -> Response {

@@ -263,12 +263,8 @@ pub async fn act(inst: &Instance, actor: Actor, id: i64, action: Action) -> Core
         ActionKind::Suspend if target.account.suspended_at.is_some() => {}
         ActionKind::Suspend if target.account.is_local() => {
             federates = suspend_local(&txn, &target.account).await?;
-            changes::record(&txn, Change::AccountModerated(id)).await?;
         }
-        ActionKind::Suspend => {
-            files = suspend_remote(&txn, id).await?;
-            changes::record(&txn, Change::AccountModerated(id)).await?;
-        }
+        ActionKind::Suspend => files = suspend_remote(&txn, id).await?,
     }
     let warning = account_warning::Model {
         id: next_id(),

@@ -2,7 +2,6 @@
 //! deleted on the servers that knew it and its remote follows severed; a remote
 //! account is purged ([`crate::accounts::purge`]).
 
-use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
 
@@ -20,11 +19,7 @@ pub(super) async fn suspend_local(
 ) -> CoreResult<bool> {
     // Who knew the account, before any follow is severed.
     let inboxes = remote::related_inboxes(txn, a.id).await?;
-    account::Entity::update_many()
-        .col_expr(account::Column::SuspendedAt, Expr::value(Some(Utc::now())))
-        .filter(account::Column::Id.eq(a.id))
-        .exec(txn)
-        .await?;
+    crate::accounts::purge::suspend(txn, a.id).await?;
     let federates = !inboxes.is_empty();
     if federates {
         events::emit(
@@ -45,11 +40,7 @@ pub(super) async fn suspend_local(
 /// the files to remove once committed.
 pub(super) async fn suspend_remote(txn: &DatabaseTransaction, id: i64) -> CoreResult<Vec<String>> {
     let files = crate::accounts::purge::purge(txn, id).await?;
-    account::Entity::update_many()
-        .col_expr(account::Column::SuspendedAt, Expr::value(Some(Utc::now())))
-        .filter(account::Column::Id.eq(id))
-        .exec(txn)
-        .await?;
+    crate::accounts::purge::suspend(txn, id).await?;
     Ok(files)
 }
 
